@@ -15,7 +15,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
 WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
-	   -Wmissing-prototypes -Wno-unused-parameter -Werror
+	   -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation -Werror
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
 LDLIBS	 = $(PKG_LIBS) -lpthread -lm

@@ -1,0 +1,171 @@
+/*
+ * cmd-check: `dockrev check`, the one-shot detect run.  Prints a table
+ * grouped by stack on a terminal, or the documented JSON with --json.
+ * Exit status 0 when the check ran, whatever it found.
+ */
+#include "cmd.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "detect.h"
+#include "docker-client.h"
+
+static void
+check_progress(const char *what, void *arg)
+{
+	fprintf(stderr, "\r\033[Kchecking: %s…", what);
+	fflush(stderr);
+}
+
+static const char *
+check_short(const char *digest)
+{
+	static char	out[24];
+
+	if (digest == NULL)
+		return "-";
+	snprintf(out, sizeof(out), "%.19s", digest);
+	return out;
+}
+
+static const char *
+check_arch(enum detect_arch a)
+{
+	return a == DETECT_ARCH_MATCH ? "arch ok" : a == DETECT_ARCH_MISMATCH ?
+	    "ARCH MISMATCH" : "arch unknown";
+}
+
+static void
+check_print(const struct detect_result *res)
+{
+	const char	*group = NULL;
+	size_t		 i, k, updates = 0, errors = 0, skipped = 0;
+
+	for (i = 0; i < res->nitems; i++) {
+		const struct detect_item	*it = &res->items[i];
+		const char			*g = it->c->stack;
+
+		if (i == 0 || (g == NULL) != (group == NULL) ||
+		    (g != NULL && strcmp(g, group) != 0)) {
+			printf("%s%s%s\n", i ? "\n" : "", g ? g :
+			    "standalone containers", it->c->kind ==
+			    INV_COMPOSE ? " (compose)" : it->c->kind ==
+			    INV_SWARM ? " (swarm)" : "");
+			group = g;
+		}
+		printf("  %-24s %-40s ", it->c->name, it->c->image);
+		switch (it->status) {
+		case DETECT_UP_TO_DATE:
+			printf("up to date");
+			break;
+		case DETECT_UPDATE_AVAILABLE:
+			updates++;
+			printf("UPDATE");
+			if (it->remote_digest != NULL && it->current_digest &&
+			    strcmp(it->remote_digest, it->current_digest) != 0)
+				printf(" (tag moved: %s)",
+				    check_short(it->remote_digest));
+			break;
+		case DETECT_SKIPPED:
+			skipped++;
+			printf("skipped: %s", it->reason ? it->reason : "");
+			break;
+		case DETECT_ERROR:
+			errors++;
+			printf("error: %s", it->reason ? it->reason : "");
+			break;
+		}
+		printf("\n");
+		for (k = 0; k < it->ncands; k++) {
+			const struct detect_candidate	*c = &it->cands[k];
+
+			printf("  %-24s   -> %-36s %s%s, %s, %s\n", "", c->tag,
+			    version_kind_name(c->kind), c->same_level ?
+			    " same-level" : "", check_arch(c->arch),
+			    check_short(c->digest));
+		}
+	}
+	printf("\n%zu containers, %zu with updates, %zu skipped, %zu errors; "
+	    "%u images, %u registry requests, %ld ms; host %s/%s%s%s\n",
+	    res->nitems, updates, skipped, errors, res->images,
+	    res->registry_requests, res->duration_ms, res->host.os,
+	    res->host.arch, res->host.variant[0] ? "/" : "",
+	    res->host.variant);
+	if (res->ratelimit_remaining >= 0)
+		printf("registry rate limit: %ld requests left\n",
+		    res->ratelimit_remaining);
+}
+
+int
+cmd_check(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "docker-config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct detect_opts	 o = { 0 };
+	struct detect_result	*res = NULL;
+	struct docker		*d = NULL;
+	struct dr_error		 e;
+	json_t			*j;
+	bool			 json = false;
+	int			 ch, rc = 1;
+
+	while ((ch = getopt_long(argc, argv, "ajc:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			o.all = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'c':
+			o.docker_config = optarg;
+			break;
+		case 'h':
+			printf("usage: dockrev check [--all] [--json] "
+			    "[--docker-config PATH]\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "dockrev check: unexpected argument \"%s\"\n",
+		    argv[optind]);
+		return 2;
+	}
+	if (isatty(STDERR_FILENO) && !json)
+		o.progress = check_progress;
+	if (docker_open(NULL, &d, &e) != DR_OK) {
+		fprintf(stderr, "dockrev: %s\n", e.msg);
+		goto out;
+	}
+	if (detect_run(d, &o, &res, &e) != DR_OK) {
+		if (o.progress != NULL)
+			fprintf(stderr, "\r\033[K");
+		fprintf(stderr, "dockrev: %s\n", e.msg);
+		goto out;
+	}
+	if (o.progress != NULL)
+		fprintf(stderr, "\r\033[K");
+	if (json) {
+		j = detect_result_json(res);
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("\n");
+		json_decref(j);
+	} else
+		check_print(res);
+	rc = 0;
+out:
+	detect_result_free(res);
+	docker_free(d);
+	return rc;
+}

@@ -1,0 +1,38 @@
+/*
+ * cmd: the table of subcommands.  Adding a command is adding a row.
+ */
+#include "cmd.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct cmd_entry cmd_table[] = {
+	{ "check", cmd_check, "check [--all] [--json] [--docker-config PATH]",
+	    "find available updates for every container (read-only)" },
+};
+
+const struct cmd_entry *
+cmd_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
+		if (strcmp(cmd_table[i].name, name) == 0)
+			return &cmd_table[i];
+	return NULL;
+}
+
+void
+cmd_usage(int to_stderr)
+{
+	FILE	*f = to_stderr ? stderr : stdout;
+	size_t	 i;
+
+	fprintf(f, "usage: dockrev COMMAND [OPTIONS]\n\ncommands:\n");
+	for (i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
+		fprintf(f, "  %-10s %s\n             dockrev %s\n",
+		    cmd_table[i].name, cmd_table[i].summary,
+		    cmd_table[i].usage);
+	fprintf(f, "\nenvironment: DOCKER_HOST, DOCKER_TLS_VERIFY, "
+	    "DOCKER_CERT_PATH, DOCKER_CONFIG\n");
+}

@@ -1,0 +1,626 @@
+/*
+ * detect: inventory -> registry rounds -> per-container verdicts.
+ * Round 1 asks each distinct floating repository:tag for its digest (HEAD)
+ * and each versioned repository for its tags; round 2 fetches the index of
+ * a floating tag that moved (is the host's child still ours?) and the
+ * manifests of the chosen candidates; round 3 reads the config blob of
+ * single-platform candidates for their architecture.  The registry client
+ * merges identical requests, so 200 containers on one image cost what one
+ * does.
+ */
+#include "detect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dockercfg.h"
+#include "imageref.h"
+#include "manifest.h"
+#include "policy.h"
+#include "registry-client.h"
+#include "xmalloc.h"
+
+struct work {
+	struct detect_item	*item;
+	struct imageref		*ref;
+	struct policy		*pol;
+	char			**local;	/* RepoDigests of this repo */
+	size_t			 nlocal;
+	bool			 versioned;
+	struct version		 cur;
+	struct registry_req	*head;		/* digest of the tag */
+	struct registry_req	*tags;
+	struct registry_req	*moved;		/* index the tag moved to */
+	struct registry_req	*cand_get[DETECT_CANDIDATES_MAX];
+	struct registry_req	*cand_blob[DETECT_CANDIDATES_MAX];
+};
+
+const char *
+detect_status_name(enum detect_status s)
+{
+	static const char	*names[] = {
+		[DETECT_UP_TO_DATE] = "up_to_date",
+		[DETECT_UPDATE_AVAILABLE] = "update_available",
+		[DETECT_SKIPPED] = "skipped",
+		[DETECT_ERROR] = "error",
+	};
+
+	return names[s];
+}
+
+static void
+item_set(struct detect_item *it, enum detect_status s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+item_set(struct detect_item *it, enum detect_status s, const char *fmt, ...)
+{
+	va_list	ap;
+	char	*msg;
+
+	it->status = s;
+	if (fmt == NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = xstrdup("(no memory)");
+	va_end(ap);
+	free(it->reason);
+	it->reason = msg;
+}
+
+static bool
+work_is_local(const struct work *w, const char *digest)
+{
+	size_t	i;
+
+	for (i = 0; i < w->nlocal; i++)
+		if (strcmp(w->local[i], digest) == 0)
+			return true;
+	return false;
+}
+
+/* Collects the digests of image's RepoDigests that name w's repository. */
+static void
+work_local_digests(struct work *w, const struct inv_image *img)
+{
+	json_t		*v;
+	size_t		 i;
+
+	if (img == NULL)
+		return;
+	json_array_foreach(img->repo_digests, i, v) {
+		struct imageref	*rd = NULL;
+		const char	*s = json_string_value(v);
+
+		if (s == NULL || imageref_parse(span_str(s), &rd, NULL) != DR_OK)
+			continue;
+		if (rd->digest != NULL && strcmp(rd->domain, w->ref->domain) ==
+		    0 && strcmp(rd->path, w->ref->path) == 0) {
+			w->local = xreallocarray(w->local, w->nlocal + 1,
+			    sizeof(*w->local));
+			w->local[w->nlocal++] = xstrdup(rd->digest);
+		}
+		imageref_free(rd);
+	}
+}
+
+static bool
+detect_is_index(const char *ctype)
+{
+	return strstr(ctype, "manifest.list") != NULL ||
+	    strstr(ctype, "image.index") != NULL;
+}
+
+/* Round 1 set-up for one container; false when it needs no registry. */
+static bool
+detect_prepare(struct work *w, const struct inventory *inv,
+    struct registry *reg)
+{
+	struct detect_item	*it = w->item;
+	const struct inv_container *c = it->c;
+	struct dr_error		 e;
+	const char		*reason, *tag;
+
+	if (policy_from_labels(c->labels, &w->pol, &e) != DR_OK) {
+		item_set(it, DETECT_ERROR, "%s", e.msg);
+		return false;
+	}
+	if (policy_skip(w->pol, &reason)) {
+		item_set(it, DETECT_SKIPPED, "%s", reason);
+		return false;
+	}
+	if (imageref_parse(span_str(c->image), &w->ref, &e) != DR_OK) {
+		if (strncmp(c->image, "sha256:", 7) == 0)
+			item_set(it, DETECT_SKIPPED, "runs an image ID, not a "
+			    "reference (its tag was removed or moved)");
+		else
+			item_set(it, DETECT_ERROR, "bad image reference: %s",
+			    e.msg);
+		return false;
+	}
+	work_local_digests(w, inventory_image(inv, c->image_id));
+	if (w->ref->digest != NULL) {
+		if (c->kind != INV_SWARM || w->ref->tag == NULL) {
+			item_set(it, DETECT_SKIPPED, "pinned by digest");
+			it->current_digest = xstrdup(w->ref->digest);
+			return false;
+		}
+		/* Swarm pins tasks to the digest it resolved: that digest is
+		 * what runs, the tag is what to follow. */
+		free(w->local);
+		w->local = xcalloc(1, sizeof(*w->local));
+		w->local[0] = xstrdup(w->ref->digest);
+		w->nlocal = 1;
+	}
+	if (w->nlocal == 0) {
+		item_set(it, DETECT_SKIPPED, "local image: no registry digest "
+		    "for %s/%s (built here or never pulled)", w->ref->domain,
+		    w->ref->path);
+		return false;
+	}
+	it->current_digest = xstrdup(w->local[0]);
+	tag = imageref_tag(w->ref);
+	w->versioned = version_parse(span_str(tag), &w->cur);
+	if (w->versioned) {
+		w->tags = registry_submit(reg, w->ref->domain, w->ref->path,
+		    REGISTRY_GET_TAGS, NULL);
+		if (policy_watch_digest(w->pol))
+			w->head = registry_submit(reg, w->ref->domain,
+			    w->ref->path, REGISTRY_HEAD_MANIFEST, tag);
+	} else
+		w->head = registry_submit(reg, w->ref->domain, w->ref->path,
+		    REGISTRY_HEAD_MANIFEST, tag);
+	return true;
+}
+
+/* Round 2 for the digest of the container's own tag. */
+static void
+detect_head(struct work *w, struct registry *reg)
+{
+	struct detect_item	*it = w->item;
+	const char		*msg, *d;
+
+	if (registry_req_err(w->head, &msg) != DR_OK) {
+		item_set(it, DETECT_ERROR, "%s", msg);
+		return;
+	}
+	d = registry_req_digest(w->head);
+	it->remote_digest = xstrdup(d);
+	if (work_is_local(w, d)) {
+		free(it->current_digest);
+		it->current_digest = xstrdup(d);
+		return;
+	}
+	if (detect_is_index(registry_req_content_type(w->head)) ||
+	    registry_req_content_type(w->head)[0] == '\0')
+		w->moved = registry_submit(reg, w->ref->domain, w->ref->path,
+		    REGISTRY_GET_MANIFEST, d);
+	else
+		item_set(it, DETECT_UPDATE_AVAILABLE, NULL);
+}
+
+/* Round 2 for the tag list: choose candidates and fetch their manifests. */
+static void
+detect_tags(struct work *w, struct registry *reg)
+{
+	struct detect_item	*it = w->item;
+	const char * const	*tags;
+	const char		*msg;
+	struct span		*spans;
+	size_t			*idx, ntags, nallowed = 0, n, i;
+	size_t			*map;
+
+	if (registry_req_err(w->tags, &msg) != DR_OK) {
+		item_set(it, DETECT_ERROR, "%s", msg);
+		return;
+	}
+	tags = registry_req_tags(w->tags, &ntags);
+	spans = xcalloc(ntags + 1, sizeof(*spans));
+	map = xcalloc(ntags + 1, sizeof(*map));
+	for (i = 0; i < ntags; i++) {
+		if (!policy_tag_allowed(w->pol, span_str(tags[i])))
+			continue;
+		map[nallowed] = i;
+		spans[nallowed++] = span_str(tags[i]);
+	}
+	idx = xcalloc(DETECT_CANDIDATES_MAX, sizeof(*idx));
+	n = version_pick(&w->cur, spans, nallowed, idx, DETECT_CANDIDATES_MAX);
+	for (i = 0; i < n; i++) {
+		struct detect_candidate	*cd = &it->cands[it->ncands];
+		struct version		 v;
+		const char		*tag = tags[map[idx[i]]];
+
+		if (!version_parse(span_str(tag), &v) ||
+		    !version_newer(&w->cur, &v, &cd->kind, &cd->same_level))
+			continue;
+		cd->tag = xstrdup(tag);
+		cd->arch = DETECT_ARCH_UNKNOWN;
+		w->cand_get[it->ncands] = registry_submit(reg, w->ref->domain,
+		    w->ref->path, REGISTRY_GET_MANIFEST, tag);
+		it->ncands++;
+	}
+	free(idx);
+	free(map);
+	free(spans);
+}
+
+static void
+detect_moved(struct work *w, const struct platform *host)
+{
+	struct detect_item		*it = w->item;
+	const struct manifest_child	*child;
+	struct manifest			 m;
+	struct dr_error			 e;
+	const char			*msg;
+	char				 plat[128];
+	struct buf			 pb;
+
+	if (registry_req_err(w->moved, &msg) != DR_OK) {
+		item_set(it, DETECT_ERROR, "%s", msg);
+		return;
+	}
+	if (manifest_parse(registry_req_body(w->moved),
+	    span_str(registry_req_content_type(w->moved)), &m, &e) != DR_OK) {
+		item_set(it, DETECT_ERROR, "%s/%s@%s: %s", w->ref->domain,
+		    w->ref->path, it->remote_digest, e.msg);
+		return;
+	}
+	if (!m.is_index) {
+		item_set(it, DETECT_UPDATE_AVAILABLE, NULL);
+		goto out;
+	}
+	child = manifest_find_platform(&m, host);
+	if (child == NULL) {
+		buf_init(&pb, sizeof(plat));
+		platform_format(host, &pb);
+		item_set(it, DETECT_ERROR, "tag %s moved to %s, which has no "
+		    "image for %s", imageref_tag(w->ref), it->remote_digest,
+		    buf_str(&pb));
+		buf_done(&pb);
+	} else if (work_is_local(w, child->digest)) {
+		/* Another platform moved; ours is the one we run. */
+		item_set(it, DETECT_UP_TO_DATE, NULL);
+	} else
+		item_set(it, DETECT_UPDATE_AVAILABLE, NULL);
+out:
+	manifest_done(&m);
+}
+
+static void
+detect_cand(struct work *w, size_t i, const struct platform *host,
+    struct registry *reg)
+{
+	struct detect_candidate	*cd = &w->item->cands[i];
+	struct manifest		 m;
+	struct dr_error		 e;
+	const char		*msg;
+	size_t			 k;
+	bool			 known = false;
+
+	if (registry_req_err(w->cand_get[i], &msg) != DR_OK) {
+		item_set(w->item, DETECT_ERROR, "%s", msg);
+		return;
+	}
+	cd->digest = xstrdup(registry_req_digest(w->cand_get[i]));
+	if (manifest_parse(registry_req_body(w->cand_get[i]),
+	    span_str(registry_req_content_type(w->cand_get[i])), &m, &e) !=
+	    DR_OK) {
+		item_set(w->item, DETECT_ERROR, "%s/%s:%s: %s", w->ref->domain,
+		    w->ref->path, cd->tag, e.msg);
+		return;
+	}
+	if (m.is_index) {
+		for (k = 0; k < m.nchildren; k++)
+			known |= m.children[k].has_platform;
+		cd->arch = manifest_find_platform(&m, host) != NULL ?
+		    DETECT_ARCH_MATCH : known ? DETECT_ARCH_MISMATCH :
+		    DETECT_ARCH_UNKNOWN;
+	} else
+		w->cand_blob[i] = registry_submit(reg, w->ref->domain,
+		    w->ref->path, REGISTRY_GET_BLOB, m.config_digest);
+	manifest_done(&m);
+}
+
+static void
+detect_blob(struct work *w, size_t i, const struct platform *host)
+{
+	struct detect_candidate	*cd = &w->item->cands[i];
+	struct platform		 p;
+	struct dr_error		 e;
+	const char		*msg;
+
+	if (registry_req_err(w->cand_blob[i], &msg) != DR_OK) {
+		item_set(w->item, DETECT_ERROR, "%s", msg);
+		return;
+	}
+	if (manifest_config_platform(registry_req_body(w->cand_blob[i]), &p,
+	    &e) != DR_OK) {
+		item_set(w->item, DETECT_ERROR, "%s/%s:%s config: %s",
+		    w->ref->domain, w->ref->path, cd->tag, e.msg);
+		return;
+	}
+	cd->arch = platform_match(host, &p) ? DETECT_ARCH_MATCH :
+	    DETECT_ARCH_MISMATCH;
+}
+
+static void
+detect_host_platform(struct docker *d, struct platform *ret)
+{
+	const struct docker_version	*v = docker_version(d);
+	json_t				*info = NULL;
+	const char			*machine = "";
+
+	if (strcmp(v->arch, "arm") == 0 && docker_get(d, "/info", &info,
+	    NULL) == DR_OK)
+		machine = json_string_value(json_object_get(info,
+		    "Architecture"));
+	platform_set(ret, span_str(v->os), span_str(v->arch),
+	    strncmp(machine ? machine : "", "armv6", 5) == 0 ? SPAN_LIT("v6") :
+	    span_make("", 0));
+	json_decref(info);
+}
+
+/* The engine's insecure registries and docker.io mirrors, NULL-ended. */
+static void
+detect_engine_registries(struct docker *d, char ***ret_insecure,
+    char ***ret_mirrors)
+{
+	json_t		*info = NULL, *rc, *v, *cfg;
+	const char	*k;
+	char		**ins = NULL, **mir = NULL;
+	size_t		 nins = 0, nmir = 0, i;
+
+	if (docker_get(d, "/info", &info, NULL) == DR_OK) {
+		rc = json_object_get(info, "RegistryConfig");
+		json_array_foreach(json_object_get(rc, "InsecureRegistryCIDRs"),
+		    i, v) {
+			ins = xreallocarray(ins, nins + 2, sizeof(*ins));
+			ins[nins++] = xstrdup(json_string_value(v) ?
+			    json_string_value(v) : "");
+		}
+		json_object_foreach(json_object_get(rc, "IndexConfigs"), k,
+		    cfg) {
+			if (json_is_false(json_object_get(cfg, "Secure"))) {
+				ins = xreallocarray(ins, nins + 2,
+				    sizeof(*ins));
+				ins[nins++] = xstrdup(k);
+			}
+		}
+		json_array_foreach(json_object_get(rc, "Mirrors"), i, v) {
+			mir = xreallocarray(mir, nmir + 2, sizeof(*mir));
+			mir[nmir++] = xstrdup(json_string_value(v) ?
+			    json_string_value(v) : "");
+		}
+	}
+	if (ins != NULL)
+		ins[nins] = NULL;
+	if (mir != NULL)
+		mir[nmir] = NULL;
+	*ret_insecure = ins;
+	*ret_mirrors = mir;
+	json_decref(info);
+}
+
+static void
+strv_free(char **v)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+detect_progress(const struct detect_opts *o, const char *what)
+{
+	if (o->progress != NULL)
+		o->progress(what, o->progress_arg);
+}
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec	t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+enum dr_err
+detect_run(struct docker *d, const struct detect_opts *o,
+    struct detect_result **ret, struct dr_error *reterr)
+{
+	struct detect_result	*res;
+	struct registry_settings set = { 0 };
+	struct registry_stats	 st;
+	struct registry		*reg = NULL;
+	struct dockercfg	*creds = NULL;
+	struct work		*w = NULL;
+	struct timespec		 t0;
+	char			**insecure = NULL, **mirrors = NULL;
+	char			 msg[128];
+	size_t			 i, k, nchecked = 0, nw = 0;
+	enum dr_err		 err;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	res = xcalloc(1, sizeof(*res));
+	res->ratelimit_remaining = -1;
+	detect_host_platform(d, &res->host);
+	if ((err = dockercfg_load(o->docker_config, &creds, reterr)) != DR_OK)
+		goto fail;
+	detect_progress(o, "reading containers");
+	if ((err = inventory_load(d, o->all, &res->inv, reterr)) != DR_OK)
+		goto fail;
+	detect_engine_registries(d, &insecure, &mirrors);
+	set.creds = creds;
+	set.insecure = (const char * const *)insecure;
+	set.mirrors = (const char * const *)mirrors;
+	reg = registry_new(&set);
+
+	res->nitems = res->inv->ncontainers;
+	res->items = xcalloc(res->nitems + 1, sizeof(*res->items));
+	w = xcalloc(res->nitems + 1, sizeof(*w));
+	nw = res->nitems;
+	for (i = 0; i < res->nitems; i++) {
+		res->items[i].c = &res->inv->containers[i];
+		res->items[i].status = DETECT_UP_TO_DATE;
+		w[i].item = &res->items[i];
+		if (detect_prepare(&w[i], res->inv, reg))
+			nchecked++;
+	}
+	snprintf(msg, sizeof(msg), "asking registries about %zu containers",
+	    nchecked);
+	detect_progress(o, msg);
+	registry_run(reg);
+
+	for (i = 0; i < res->nitems; i++) {
+		if (w[i].head != NULL)
+			detect_head(&w[i], reg);
+		if (w[i].tags != NULL && w[i].item->status != DETECT_ERROR)
+			detect_tags(&w[i], reg);
+	}
+	detect_progress(o, "reading candidate manifests");
+	registry_run(reg);
+
+	for (i = 0; i < res->nitems; i++) {
+		if (w[i].moved != NULL && w[i].item->status != DETECT_ERROR)
+			detect_moved(&w[i], &res->host);
+		for (k = 0; k < w[i].item->ncands; k++)
+			if (w[i].cand_get[k] != NULL)
+				detect_cand(&w[i], k, &res->host, reg);
+	}
+	registry_run(reg);
+
+	for (i = 0; i < res->nitems; i++) {
+		struct detect_item	*it = &res->items[i];
+
+		for (k = 0; k < it->ncands; k++) {
+			if (w[i].cand_blob[k] != NULL)
+				detect_blob(&w[i], k, &res->host);
+			if (it->cands[k].arch == DETECT_ARCH_MATCH &&
+			    it->status == DETECT_UP_TO_DATE)
+				it->status = DETECT_UPDATE_AVAILABLE;
+		}
+	}
+
+	registry_get_stats(reg, &st);
+	res->registry_requests = st.requests;
+	res->ratelimit_remaining = st.ratelimit_remaining;
+	{
+		/* Distinct references checked (what the user pays for). */
+		char	**seen = xcalloc(res->nitems + 1, sizeof(*seen));
+		size_t	 nseen = 0, j;
+
+		for (i = 0; i < res->nitems; i++) {
+			if (w[i].ref == NULL || (w[i].head == NULL &&
+			    w[i].tags == NULL))
+				continue;
+			for (j = 0; j < nseen; j++)
+				if (strcmp(seen[j], res->items[i].c->image) == 0)
+					break;
+			if (j == nseen)
+				seen[nseen++] = (char *)res->items[i].c->image;
+		}
+		res->images = (unsigned)nseen;
+		free(seen);
+	}
+	res->duration_ms = ms_since(&t0);
+	*ret = res;
+	res = NULL;
+	err = DR_OK;
+fail:
+	for (i = 0; i < nw; i++) {
+		imageref_free(w[i].ref);
+		policy_free(w[i].pol);
+		for (k = 0; k < w[i].nlocal; k++)
+			free(w[i].local[k]);
+		free(w[i].local);
+	}
+	free(w);
+	registry_free(reg);
+	dockercfg_free(creds);
+	strv_free(insecure);
+	strv_free(mirrors);
+	detect_result_free(res);
+	return err;
+}
+
+void
+detect_result_free(struct detect_result *res)
+{
+	size_t	i, k;
+
+	if (res == NULL)
+		return;
+	for (i = 0; i < res->nitems; i++) {
+		struct detect_item	*it = &res->items[i];
+
+		free(it->reason);
+		free(it->current_digest);
+		free(it->remote_digest);
+		for (k = 0; k < it->ncands; k++) {
+			free(it->cands[k].tag);
+			free(it->cands[k].digest);
+		}
+	}
+	free(res->items);
+	inventory_free(res->inv);
+	free(res);
+}
+
+static json_t *
+json_str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *
+detect_result_json(const struct detect_result *res)
+{
+	json_t		*root, *items, *it, *cands, *cd;
+	size_t		 i, k;
+
+	root = json_object();
+	json_object_set_new(root, "host", json_pack("{s:s, s:s, s:o}", "os",
+	    res->host.os, "arch", res->host.arch, "variant",
+	    json_str_or_null(res->host.variant[0] ? res->host.variant : NULL)));
+	items = json_array();
+	for (i = 0; i < res->nitems; i++) {
+		const struct detect_item	*x = &res->items[i];
+
+		cands = json_array();
+		for (k = 0; k < x->ncands; k++) {
+			const struct detect_candidate	*c = &x->cands[k];
+
+			cd = json_pack("{s:s, s:o, s:s, s:b, s:o}", "tag",
+			    c->tag, "digest", json_str_or_null(c->digest),
+			    "kind", version_kind_name(c->kind), "same_level",
+			    c->same_level, "arch_match", c->arch ==
+			    DETECT_ARCH_UNKNOWN ? json_null() :
+			    json_boolean(c->arch == DETECT_ARCH_MATCH));
+			json_array_append_new(cands, cd);
+		}
+		it = json_pack("{s:s, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:o}",
+		    "container", x->c->name,
+		    "stack", json_str_or_null(x->c->stack),
+		    "service", json_str_or_null(x->c->service),
+		    "image", x->c->image,
+		    "current_digest", json_str_or_null(x->current_digest),
+		    "status", detect_status_name(x->status),
+		    "reason", json_str_or_null(x->reason),
+		    "remote_digest", json_str_or_null(x->remote_digest),
+		    "candidates", cands);
+		json_array_append_new(items, it);
+	}
+	json_object_set_new(root, "items", items);
+	json_object_set_new(root, "stats", json_pack("{s:I, s:I, s:I}",
+	    "images", (json_int_t)res->images, "registry_requests",
+	    (json_int_t)res->registry_requests, "duration_ms",
+	    (json_int_t)res->duration_ms));
+	return root;
+}

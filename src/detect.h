@@ -1,0 +1,86 @@
+/*
+ * detect: the read-only half of Dockrev.  Reads the engine's inventory,
+ * asks the registries (in a few concurrent rounds, each distinct
+ * repository:tag once) and decides for every container whether its image
+ * is up to date, has an update (same tag moved, or newer version tags that
+ * run on this host), is skipped by policy, or could not be checked.
+ * Detect never changes the host.
+ */
+#ifndef DETECT_H
+#define DETECT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "docker-client.h"
+#include "err.h"
+#include "inventory.h"
+#include "platform.h"
+#include "version.h"
+
+#define DETECT_CANDIDATES_MAX	6
+
+enum detect_status {
+	DETECT_UP_TO_DATE,
+	DETECT_UPDATE_AVAILABLE,
+	DETECT_SKIPPED,
+	DETECT_ERROR,
+};
+
+enum detect_arch {
+	DETECT_ARCH_UNKNOWN = -1,
+	DETECT_ARCH_MISMATCH = 0,
+	DETECT_ARCH_MATCH = 1,
+};
+
+struct detect_candidate {
+	char			*tag;
+	char			*digest;	/* NULL when it could not be read */
+	enum version_kind	 kind;
+	bool			 same_level;
+	enum detect_arch	 arch;
+};
+
+struct detect_item {
+	const struct inv_container *c;		/* borrowed from inventory */
+	enum detect_status	 status;
+	char			*reason;	/* NULL when none */
+	char			*current_digest;
+	char			*remote_digest;
+	struct detect_candidate	 cands[DETECT_CANDIDATES_MAX];
+	size_t			 ncands;
+};
+
+struct detect_opts {
+	bool		 all;		/* stopped containers too */
+	const char	*docker_config;	/* config.json path; NULL: default */
+	/* Called at the start of each round, for a progress indicator. */
+	void		(*progress)(const char *what, void *arg);
+	void		*progress_arg;
+};
+
+struct detect_result {
+	struct platform		 host;
+	struct inventory	*inv;
+	struct detect_item	*items;
+	size_t			 nitems;
+	unsigned		 images;	/* distinct references checked */
+	unsigned		 registry_requests;
+	long			 ratelimit_remaining;	/* -1 unknown */
+	long			 duration_ms;
+};
+
+/*
+ * Runs a check against the engine d.  Per-item failures (registry down,
+ * 401, bad manifest) are item errors; only failures to talk to the engine
+ * or to read the docker config fail the whole call.
+ */
+enum dr_err	detect_run(struct docker *d, const struct detect_opts *,
+		    struct detect_result **ret, struct dr_error *reterr);
+void		detect_result_free(struct detect_result *);
+const char	*detect_status_name(enum detect_status);
+/* The result in the documented JSON shape (docs/check-json.md). */
+json_t		*detect_result_json(const struct detect_result *);
+
+#endif

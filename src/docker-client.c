@@ -1,0 +1,309 @@
+/*
+ * docker-client: Engine API transport.  One curl easy handle is reused for
+ * every call so the connection stays open; the negotiated version prefixes
+ * every path.
+ */
+#include "docker-client.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+
+struct docker {
+	char			*host;		/* as given or defaulted */
+	char			*base;		/* "http://localhost" or "https://h:p" */
+	char			*socket;	/* unix socket path, or NULL */
+	char			*cert_dir;	/* TLS client cert dir, or NULL */
+	CURL			*curl;
+	struct docker_version	 version;
+};
+
+int
+docker_api_cmp(const char *a, const char *b)
+{
+	unsigned long	ma = 0, na = 0, mb = 0, nb = 0;
+	char		*end;
+
+	ma = strtoul(a, &end, 10);
+	if (*end == '.')
+		na = strtoul(end + 1, NULL, 10);
+	mb = strtoul(b, &end, 10);
+	if (*end == '.')
+		nb = strtoul(end + 1, NULL, 10);
+	if (ma != mb)
+		return ma < mb ? -1 : 1;
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	return 0;
+}
+
+static size_t
+docker_write_cb(char *data, size_t size, size_t n, void *arg)
+{
+	struct buf	*b = arg;
+
+	if (!buf_add(b, data, size * n))
+		return 0;	/* over DOCKER_BODY_MAX: abort the transfer */
+	return size * n;
+}
+
+/* Performs one request; path is absolute from the server root. */
+static enum dr_err
+docker_request(struct docker *d, const char *method, const char *path,
+    const char *body, long *ret_status, struct buf *resp,
+    struct dr_error *reterr)
+{
+	struct curl_slist	*hdrs = NULL;
+	char			*url = NULL;
+	CURLcode		 cc;
+	enum dr_err		 err = DR_OK;
+
+	url = xasprintf("%s%s", d->base, path);
+	curl_easy_reset(d->curl);
+	curl_easy_setopt(d->curl, CURLOPT_URL, url);
+	if (d->socket != NULL)
+		curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, d->socket);
+	if (d->cert_dir != NULL) {
+		char	ca[4096], cert[4096], key[4096];
+
+		snprintf(ca, sizeof(ca), "%s/ca.pem", d->cert_dir);
+		snprintf(cert, sizeof(cert), "%s/cert.pem", d->cert_dir);
+		snprintf(key, sizeof(key), "%s/key.pem", d->cert_dir);
+		curl_easy_setopt(d->curl, CURLOPT_CAINFO, ca);
+		curl_easy_setopt(d->curl, CURLOPT_SSLCERT, cert);
+		curl_easy_setopt(d->curl, CURLOPT_SSLKEY, key);
+	}
+	curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(d->curl, CURLOPT_TIMEOUT_MS, (long)DOCKER_TIMEOUT_MS);
+	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, docker_write_cb);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(d->curl, CURLOPT_USERAGENT, "dockrev");
+	if (body != NULL) {
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, body);
+	} else if (strcmp(method, "POST") == 0)
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDSIZE, 0L);
+	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, hdrs);
+
+	cc = curl_easy_perform(d->curl);
+	if (cc == CURLE_WRITE_ERROR && buf_failed(resp)) {
+		err = dr_fail(reterr, DR_ETOOBIG, "engine answer to %s over %d "
+		    "bytes", path, DOCKER_BODY_MAX);
+		goto out;
+	}
+	if (cc == CURLE_OPERATION_TIMEDOUT) {
+		err = dr_fail(reterr, DR_ETIMEOUT, "engine at %s: %s %s timed out",
+		    d->host, method, path);
+		goto out;
+	}
+	if (cc != CURLE_OK) {
+		err = dr_fail(reterr, DR_ENET, "cannot reach the Docker engine at "
+		    "%s: %s", d->host, curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, ret_status);
+out:
+	curl_slist_free_all(hdrs);
+	free(url);
+	return err;
+}
+
+/* Turns an engine error answer into a dr_err with its message. */
+static enum dr_err
+docker_status_err(long status, const struct buf *resp, const char *path,
+    struct dr_error *reterr)
+{
+	json_t		*j;
+	const char	*msg = NULL;
+	enum dr_err	 code;
+	enum dr_err	 err;
+
+	j = json_loadb(resp->p ? resp->p : "", resp->len, 0, NULL);
+	if (j != NULL)
+		msg = json_string_value(json_object_get(j, "message"));
+	code = status == 404 ? DR_ENOTFOUND : status == 409 ? DR_ECONFLICT :
+	    DR_EDOCKER;
+	err = dr_fail(reterr, code, "engine: %s (HTTP %ld on %s)",
+	    msg ? msg : "error", status, path);
+	json_decref(j);
+	return err;
+}
+
+static enum dr_err
+docker_negotiate(struct docker *d, struct dr_error *reterr)
+{
+	struct buf	 resp;
+	json_t		*j = NULL;
+	const char	*api, *min, *s;
+	long		 status = 0;
+	enum dr_err	 err;
+
+	buf_init(&resp, DOCKER_BODY_MAX);
+	/* /version is served unversioned by every engine. */
+	if ((err = docker_request(d, "GET", "/version", NULL, &status, &resp,
+	    reterr)) != DR_OK)
+		goto out;
+	if (status != 200) {
+		err = docker_status_err(status, &resp, "/version", reterr);
+		goto out;
+	}
+	j = json_loadb(buf_str(&resp), resp.len, 0, NULL);
+	api = json_string_value(json_object_get(j, "ApiVersion"));
+	if (api == NULL) {
+		err = dr_fail(reterr, DR_EPROTO, "engine at %s: /version has no "
+		    "ApiVersion", d->host);
+		goto out;
+	}
+	min = json_string_value(json_object_get(j, "MinAPIVersion"));
+	if (docker_api_cmp(api, DOCKER_API_MIN) < 0) {
+		err = dr_fail(reterr, DR_EUNSUPPORTED, "engine API %s is older "
+		    "than %s", api, DOCKER_API_MIN);
+		goto out;
+	}
+	s = docker_api_cmp(api, DOCKER_API_MAX) < 0 ? api : DOCKER_API_MAX;
+	if (min != NULL && docker_api_cmp(s, min) < 0) {
+		err = dr_fail(reterr, DR_EUNSUPPORTED, "engine needs API >= %s, "
+		    "dockrev speaks up to %s", min, DOCKER_API_MAX);
+		goto out;
+	}
+	snprintf(d->version.api, sizeof(d->version.api), "%s", s);
+	s = json_string_value(json_object_get(j, "Version"));
+	snprintf(d->version.engine, sizeof(d->version.engine), "%s",
+	    s ? s : "");
+	s = json_string_value(json_object_get(j, "Os"));
+	snprintf(d->version.os, sizeof(d->version.os), "%s", s ? s : "linux");
+	s = json_string_value(json_object_get(j, "Arch"));
+	snprintf(d->version.arch, sizeof(d->version.arch), "%s", s ? s : "");
+out:
+	json_decref(j);
+	buf_done(&resp);
+	return err;
+}
+
+enum dr_err
+docker_open(const char *host, struct docker **ret, struct dr_error *reterr)
+{
+	struct docker	*d;
+	const char	*tls;
+	enum dr_err	 err;
+
+	if (host == NULL || *host == '\0')
+		host = getenv("DOCKER_HOST");
+	if (host == NULL || *host == '\0')
+		host = "unix:///var/run/docker.sock";
+	d = xcalloc(1, sizeof(*d));
+	d->host = xstrdup(host);
+	if (strncmp(host, "unix://", 7) == 0 && host[7] == '/') {
+		d->socket = xstrdup(host + 7);
+		d->base = xstrdup("http://localhost");
+	} else if (strncmp(host, "tcp://", 6) == 0 && host[6] != '\0' &&
+	    strpbrk(host + 6, "/?#@ ") == NULL) {
+		tls = getenv("DOCKER_TLS_VERIFY");
+		if (tls != NULL && *tls != '\0' && strcmp(tls, "0") != 0) {
+			const char	*dir = getenv("DOCKER_CERT_PATH");
+			const char	*home = getenv("HOME");
+
+			if (dir != NULL && *dir != '\0')
+				d->cert_dir = xstrdup(dir);
+			else
+				d->cert_dir = xasprintf("%s/.docker",
+				    home ? home : "");
+			d->base = xasprintf("https://%s", host + 6);
+		} else
+			d->base = xasprintf("http://%s", host + 6);
+	} else {
+		err = dr_fail(reterr, DR_EINVAL, "unsupported DOCKER_HOST \"%s\" "
+		    "(use unix:///path or tcp://host:port)", host);
+		goto fail;
+	}
+	d->curl = curl_easy_init();
+	if (d->curl == NULL) {
+		err = dr_fail(reterr, DR_EINTERNAL, "curl_easy_init failed");
+		goto fail;
+	}
+	if ((err = docker_negotiate(d, reterr)) != DR_OK)
+		goto fail;
+	*ret = d;
+	return DR_OK;
+fail:
+	docker_free(d);
+	return err;
+}
+
+void
+docker_free(struct docker *d)
+{
+	if (d == NULL)
+		return;
+	if (d->curl != NULL)
+		curl_easy_cleanup(d->curl);
+	free(d->host);
+	free(d->base);
+	free(d->socket);
+	free(d->cert_dir);
+	free(d);
+}
+
+const struct docker_version *
+docker_version(const struct docker *d)
+{
+	return &d->version;
+}
+
+const char *
+docker_host(const struct docker *d)
+{
+	return d->host;
+}
+
+enum dr_err
+docker_call(struct docker *d, const char *method, const char *path,
+    const json_t *body, json_t **ret, struct dr_error *reterr)
+{
+	struct buf	 resp;
+	char		*full = NULL, *text = NULL;
+	json_t		*j = NULL;
+	json_error_t	 jerr;
+	long		 status = 0;
+	enum dr_err	 err;
+
+	if (ret != NULL)
+		*ret = NULL;
+	buf_init(&resp, DOCKER_BODY_MAX);
+	if (body != NULL)
+		text = json_dumps(body, JSON_COMPACT);
+	full = xasprintf("/v%s%s", d->version.api, path);
+	if ((err = docker_request(d, method, full, text, &status, &resp,
+	    reterr)) != DR_OK)
+		goto out;
+	if (status < 200 || status > 299) {
+		err = docker_status_err(status, &resp, path, reterr);
+		goto out;
+	}
+	if (ret != NULL && resp.len > 0) {
+		j = json_loadb(resp.p, resp.len, 0, &jerr);
+		if (j == NULL) {
+			err = dr_fail(reterr, DR_EPROTO, "engine: bad JSON from "
+			    "%s: %s", path, jerr.text);
+			goto out;
+		}
+		*ret = j;
+	}
+out:
+	free(full);
+	free(text);
+	buf_done(&resp);
+	return err;
+}
+
+enum dr_err
+docker_get(struct docker *d, const char *path, json_t **ret,
+    struct dr_error *reterr)
+{
+	return docker_call(d, "GET", path, NULL, ret, reterr);
+}

@@ -1,0 +1,61 @@
+/*
+ * docker-client: the Docker Engine API over a unix socket or tcp(+TLS),
+ * with libcurl.  The API version is negotiated once with the daemon's
+ * /version: we speak min(DOCKER_API_MAX, daemon's ApiVersion), never a fixed
+ * version, so old (20.10: 1.41) and new (29: >= 1.44) engines both work.
+ */
+#ifndef DOCKER_CLIENT_H
+#define DOCKER_CLIENT_H
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "err.h"
+
+#define DOCKER_API_MAX		"1.47"	/* newest API we know */
+#define DOCKER_API_MIN		"1.24"	/* oldest we can speak */
+#define DOCKER_BODY_MAX		(64 * 1024 * 1024)
+#define DOCKER_TIMEOUT_MS	60000
+
+struct docker;
+
+struct docker_version {
+	char	api[16];	/* negotiated, e.g. "1.41" */
+	char	engine[64];	/* daemon's Version, e.g. "20.10.24" */
+	char	os[32];		/* "linux" */
+	char	arch[32];	/* GOARCH, e.g. "amd64" */
+};
+
+/*
+ * Connects (lazily) to host: "unix:///path", "tcp://h:p", or NULL for
+ * $DOCKER_HOST, else unix:///var/run/docker.sock.  With tcp and
+ * $DOCKER_TLS_VERIFY set, uses https with $DOCKER_CERT_PATH/{ca,cert,key}.pem.
+ * DR_EINVAL for an unusable host string.  Then negotiates the API version
+ * (DR_ENET when no engine answers, DR_EUNSUPPORTED when the daemon is too
+ * old).  The caller frees with docker_free.
+ */
+enum dr_err	docker_open(const char *host, struct docker **ret,
+		    struct dr_error *reterr);
+void		docker_free(struct docker *);
+const struct docker_version *docker_version(const struct docker *);
+/* The daemon's address as given or defaulted (for messages). */
+const char	*docker_host(const struct docker *);
+
+/*
+ * Sends one request to /v<api><path> (path starts with '/', query
+ * included) with an optional JSON body; on 2xx parses the answer as JSON
+ * into *ret (a new reference, or NULL for an empty body).  Engine errors
+ * (4xx/5xx) give DR_EDOCKER (DR_ENOTFOUND for 404, DR_ECONFLICT for 409)
+ * with the engine's "message" in reterr.
+ */
+enum dr_err	docker_call(struct docker *, const char *method,
+		    const char *path, const json_t *body, json_t **ret,
+		    struct dr_error *reterr);
+/* GET shorthand. */
+enum dr_err	docker_get(struct docker *, const char *path, json_t **ret,
+		    struct dr_error *reterr);
+
+/* Compares dotted API versions "1.41" < "1.44": <0, 0, >0. */
+int		docker_api_cmp(const char *, const char *);
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * inventory: one snapshot of the engine's containers and images.  The JSON
+ * documents from the engine are kept and the structs point into them.
+ */
+#include "inventory.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+
+static const char *
+inv_str(const json_t *o, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static const char *
+inv_own(struct inventory *inv, char *s)
+{
+	inv->owned = xreallocarray(inv->owned, inv->nowned + 1,
+	    sizeof(*inv->owned));
+	inv->owned[inv->nowned++] = s;
+	return s;
+}
+
+const char *
+inventory_label(const struct inv_container *c, const char *key)
+{
+	return json_string_value(json_object_get(c->labels, key));
+}
+
+static int
+inv_strcmp_null(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b ? 0 : a == NULL ? 1 : -1;	/* standalone last */
+	return strcmp(a, b);
+}
+
+static int
+inv_cmp(const void *pa, const void *pb)
+{
+	const struct inv_container	*a = pa, *b = pb;
+	int				 c;
+
+	if ((c = inv_strcmp_null(a->stack, b->stack)) != 0)
+		return c;
+	if ((c = inv_strcmp_null(a->service, b->service)) != 0)
+		return c;
+	return strcmp(a->name, b->name);
+}
+
+static int
+inv_img_cmp(const void *pa, const void *pb)
+{
+	const struct inv_image	*a = pa, *b = pb;
+
+	return strcmp(a->id, b->id);
+}
+
+static void
+inv_place(struct inventory *inv, struct inv_container *c)
+{
+	const char	*project, *svc, *ns;
+
+	project = inventory_label(c, "com.docker.compose.project");
+	svc = inventory_label(c, "com.docker.swarm.service.name");
+	if (svc != NULL) {
+		size_t	n;
+
+		c->kind = INV_SWARM;
+		ns = inventory_label(c, "com.docker.stack.namespace");
+		c->stack = ns;
+		n = ns ? strlen(ns) : 0;
+		if (ns != NULL && strncmp(svc, ns, n) == 0 && svc[n] == '_')
+			c->service = inv_own(inv, xstrdup(svc + n + 1));
+		else
+			c->service = svc;
+	} else if (project != NULL) {
+		c->kind = INV_COMPOSE;
+		c->stack = project;
+		c->service = inventory_label(c, "com.docker.compose.service");
+	} else
+		c->kind = INV_STANDALONE;
+}
+
+enum dr_err
+inventory_load(struct docker *d, bool all, struct inventory **ret,
+    struct dr_error *reterr)
+{
+	struct inventory	*inv;
+	json_t			*v, *names;
+	size_t			 i;
+	enum dr_err		 err;
+	static json_t		*empty;
+
+	inv = xcalloc(1, sizeof(*inv));
+	if ((err = docker_get(d, all ? "/containers/json?all=1" :
+	    "/containers/json", &inv->json_containers, reterr)) != DR_OK)
+		goto fail;
+	if ((err = docker_get(d, "/images/json", &inv->json_images, reterr)) !=
+	    DR_OK)
+		goto fail;
+	if (!json_is_array(inv->json_containers) ||
+	    !json_is_array(inv->json_images)) {
+		err = dr_fail(reterr, DR_EPROTO, "engine: container or image "
+		    "list is not an array");
+		goto fail;
+	}
+	if (empty == NULL)
+		empty = json_object();
+	inv->containers = xcalloc(json_array_size(inv->json_containers) + 1,
+	    sizeof(*inv->containers));
+	json_array_foreach(inv->json_containers, i, v) {
+		struct inv_container	*c = &inv->containers[inv->ncontainers];
+		const char		*name;
+
+		c->id = inv_str(v, "Id");
+		names = json_object_get(v, "Names");
+		name = json_string_value(json_array_get(names, 0));
+		if (name == NULL)
+			name = c->id;
+		c->name = name[0] == '/' ? name + 1 : name;
+		c->image = inv_str(v, "Image");
+		c->image_id = inv_str(v, "ImageID");
+		c->state = inv_str(v, "State");
+		c->labels = json_object_get(v, "Labels");
+		if (!json_is_object(c->labels))
+			c->labels = empty;
+		inv_place(inv, c);
+		inv->ncontainers++;
+	}
+	qsort(inv->containers, inv->ncontainers, sizeof(*inv->containers),
+	    inv_cmp);
+	inv->images = xcalloc(json_array_size(inv->json_images) + 1,
+	    sizeof(*inv->images));
+	json_array_foreach(inv->json_images, i, v) {
+		struct inv_image	*im = &inv->images[inv->nimages++];
+
+		im->id = inv_str(v, "Id");
+		im->repo_digests = json_object_get(v, "RepoDigests");
+	}
+	qsort(inv->images, inv->nimages, sizeof(*inv->images), inv_img_cmp);
+	*ret = inv;
+	return DR_OK;
+fail:
+	inventory_free(inv);
+	return err;
+}
+
+void
+inventory_free(struct inventory *inv)
+{
+	size_t	i;
+
+	if (inv == NULL)
+		return;
+	for (i = 0; i < inv->nowned; i++)
+		free(inv->owned[i]);
+	free(inv->owned);
+	free(inv->containers);
+	free(inv->images);
+	json_decref(inv->json_containers);
+	json_decref(inv->json_images);
+	free(inv);
+}
+
+const struct inv_image *
+inventory_image(const struct inventory *inv, const char *id)
+{
+	struct inv_image	key = { .id = id };
+
+	return bsearch(&key, inv->images, inv->nimages, sizeof(key),
+	    inv_img_cmp);
+}
