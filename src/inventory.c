@@ -87,6 +87,30 @@ inv_place(struct inventory *inv, struct inv_container *c)
 		c->kind = INV_STANDALONE;
 }
 
+/*
+ * When the tag a container was created from has moved to another image
+ * (a newer pull), the list shows the image ID; the reference it was
+ * configured with is in its inspect.  Failures leave the ID in place.
+ */
+static void
+inv_configured_image(struct inventory *inv, struct docker *d,
+    struct inv_container *c)
+{
+	json_t		*j = NULL;
+	const char	*img;
+	char		*path;
+
+	path = xasprintf("/containers/%s/json", c->id);
+	if (docker_get(d, path, &j, NULL) == DR_OK) {
+		img = json_string_value(json_object_get(json_object_get(j,
+		    "Config"), "Image"));
+		if (img != NULL && *img != '\0')
+			c->image = inv_own(inv, xstrdup(img));
+	}
+	json_decref(j);
+	free(path);
+}
+
 enum dr_err
 inventory_load(struct docker *d, bool all, struct inventory **ret,
     struct dr_error *reterr)
@@ -130,6 +154,9 @@ inventory_load(struct docker *d, bool all, struct inventory **ret,
 		c->labels = json_object_get(v, "Labels");
 		if (!json_is_object(c->labels))
 			c->labels = empty;
+		if (strncmp(c->image, "sha256:", 7) == 0 ||
+		    strcmp(c->image, c->image_id) == 0)
+			inv_configured_image(inv, d, c);
 		inv_place(inv, c);
 		inv->ncontainers++;
 	}
