@@ -410,6 +410,17 @@ reg_park(struct registry_req *r)
 	r->host->parked = r;
 }
 
+static void	reg_request_token(struct registry *, struct reg_host *);
+
+/* Asks for one token covering every request parked for lack of one. */
+static void
+reg_kick(struct registry *reg, struct reg_host *h)
+{
+	if (h->state == HOST_READY && h->auth == AUTH_BEARER &&
+	    h->parked != NULL && !h->token_inflight)
+		reg_request_token(reg, h);
+}
+
 /* Re-dispatches every request parked on h. */
 static void
 reg_unpark(struct registry *reg, struct reg_host *h)
@@ -422,6 +433,7 @@ reg_unpark(struct registry *reg, struct reg_host *h)
 		rn = r->next;
 		reg_dispatch(reg, r);
 	}
+	reg_kick(reg, h);
 }
 
 static void
@@ -510,8 +522,8 @@ reg_dispatch(struct registry *reg, struct registry_req *r)
 	case HOST_READY:
 		if (h->auth == AUTH_BEARER && reg_token_for(h, r->repo) ==
 		    NULL) {
+			/* reg_kick asks for one token for all parked. */
 			reg_park(r);
-			reg_request_token(reg, h);
 			break;
 		}
 		reg_enqueue(reg, r);
@@ -923,8 +935,7 @@ reg_done_token(struct registry *reg, struct registry_req *r)
 		}
 		h->parked = keep;
 		reg_finish(r, err, "%s", msg);
-		if (h->parked != NULL)
-			reg_request_token(reg, h);
+		reg_kick(reg, h);
 		return;
 	}
 	t = xcalloc(1, sizeof(*t));
@@ -1243,12 +1254,16 @@ registry_run(struct registry *reg)
 	double			 now, next;
 
 	/* Dispatch what was submitted since the last run. */
+	struct reg_host		*h;
+
 	r = reg->ready;
 	reg->ready = NULL;
 	for (; r != NULL; r = rn) {
 		rn = r->next;
 		reg_dispatch(reg, r);
 	}
+	for (h = reg->hosts; h != NULL; h = h->next)
+		reg_kick(reg, h);
 	for (;;) {
 		while ((r = reg->ready) != NULL) {
 			reg->ready = r->next;
