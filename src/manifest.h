@@ -45,20 +45,31 @@ struct manifest {
 
 /*
  * Parses body.  content_type (may be empty) is the response's
- * Content-Type; when it is missing or generic, mediaType in the body and
- * the presence of "manifests"/"config" decide.  Schema 1 manifests and
- * unknown types give DR_EUNSUPPORTED; bad JSON, missing or malformed
- * digests DR_EPROTO; over MANIFEST_MAX or MANIFEST_CHILDREN_MAX
- * DR_ETOOBIG.  Index entries that are attestations (platform
- * unknown/unknown) are skipped.  Caller frees with manifest_done.
+ * Content-Type (parameters ignored, any case); when it is missing or
+ * generic (application/json, application/octet-stream, text/plain),
+ * mediaType in the body and the presence of "manifests"/"config" decide.
+ * A specific Content-Type that contradicts the body's mediaType is
+ * DR_EPROTO.  Schema 1 manifests, schemaVersion other than 2 and unknown
+ * types give DR_EUNSUPPORTED; bad JSON (duplicate keys included), a
+ * missing schemaVersion, missing or malformed digests ("sha256:" + 64 or
+ * "sha512:" + 128 lowercase hex) and malformed platforms DR_EPROTO; over
+ * MANIFEST_MAX or MANIFEST_CHILDREN_MAX entries DR_ETOOBIG.  Index entries
+ * that are attestations (platform unknown/unknown, or annotation
+ * vnd.docker.reference.type=attestation-manifest) are skipped; entries
+ * without a platform are kept with has_platform false.  On failure ret
+ * is empty.  Caller frees with manifest_done (safe on an empty ret).
  */
 enum dr_err	manifest_parse(struct span body, struct span content_type,
 		    struct manifest *ret, struct dr_error *reterr);
 void		manifest_done(struct manifest *);
-/* The child of an index that runs on host, or NULL. */
+/* The first child of an index that runs on host (platform_match), or
+ * NULL; NULL for a single manifest.  Borrowed from the manifest. */
 const struct manifest_child *manifest_find_platform(const struct manifest *,
 		    const struct platform *host);
-/* Parses an image config blob's os/architecture/variant into ret. */
+/* Parses an image config blob's os/architecture/variant into ret,
+ * normalised.  DR_EPROTO when they are missing, malformed or
+ * unknown/unknown; DR_ETOOBIG over MANIFEST_MAX.  ret is zeroed on
+ * failure. */
 enum dr_err	manifest_config_platform(struct span body,
 		    struct platform *ret, struct dr_error *reterr);
 

@@ -14,8 +14,11 @@
 #define REGTOKEN_MAX		(16 * 1024)
 
 /* On success *ret_token is new (caller frees) and *ret_expires_in set.
- * DR_EPROTO for bad JSON, no token, or a token with bytes that cannot go
- * in a header (control characters, spaces); DR_ETOOBIG over the limits. */
+ * An empty or null field counts as absent.  DR_EPROTO for bad JSON
+ * (duplicate keys included), no token, a token field or expires_in of
+ * the wrong type, or a token with bytes that cannot go in a header
+ * (anything but visible ASCII); DR_ETOOBIG over the limits.  On failure
+ * *ret_token is NULL; the token never appears in reterr. */
 enum dr_err	regtoken_parse(struct span body, char **ret_token,
 		    long *ret_expires_in, struct dr_error *reterr);
 
