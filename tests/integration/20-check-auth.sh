@@ -47,7 +47,7 @@ run_ctr a-down "$REG_DOWN/it20-$$/gone:1.0" >/dev/null
 kill "$down_pid"; wait "$down_pid" 2>/dev/null
 
 # ---- with the credentials docker login wrote ---------------------------------------
-tok0=$(reg_token_requests)
+tok0=$(reg_token_requests "it20-$$")
 check
 is "basic auth: update found" "$(cands a-basic)" "1.1"
 is "basic auth: status" "$(item a-basic .status)" update_available
@@ -56,7 +56,7 @@ for r in x y z; do
 done
 is "token, private repo with credentials: candidate 2.0" "$(cands a-priv)" "2.0"
 is "one token request for every repository of the token registry" \
-	"$(($(reg_token_requests) - tok0))" 1
+	"$(($(reg_token_requests "it20-$$") - tok0))" 1
 is "registry down: error" "$(item a-down .status)" error
 like "registry down: reason names it" "$(item a-down .reason)" "$REG_DOWN.*unreachable"
 is "registry down does not spoil the others" "$(item a-basic .status)" update_available
