@@ -14,8 +14,8 @@ check() {
 	is "dockrev check exits 0" "$?" 0
 }
 fault() { curl -sf -X POST "http://$REG_FAULT/_fault?$1" >/dev/null; }
-stat() { curl -sf "http://$REG_FAULT/_fault/stats" | jq -r "$1"; }
-trap 'fault reset=1' EXIT
+fstat() { curl -sf "http://$REG_FAULT/_fault/stats" | jq -r "$1"; }
+test_cleanup() { fault reset=1; }
 
 fault reset=1
 img_build "$F/fl:latest" --marker fl >/dev/null
@@ -43,12 +43,12 @@ expect_good "healthy"
 fault "reset=1&clear_stats=1&nodigest=1"
 check
 expect_good "no Docker-Content-Digest"
-like "the proxy did strip digests" "$(stat .nodigest)" '^[1-9]'
+like "the proxy did strip digests" "$(fstat .nodigest)" '^[1-9]'
 
 fault "reset=1&clear_stats=1&status429=3&retry_after=1"
 check
 expect_good "429 x3 with Retry-After: 1"
-is "three 429 answers were sent and survived" "$(stat .status429)" 3
+is "three 429 answers were sent and survived" "$(fstat .status429)" 3
 
 fault "reset=1&clear_stats=1&status500=2"
 check
@@ -70,6 +70,30 @@ fault "reset=1&badmanifest=5"
 check
 is "manifest not matching its digest: error" "$(item f-ver .status)" error
 like "manifest not matching its digest: reason" "$(item f-ver .reason)" 'does not match|not JSON|manifest'
+# ---- tag lists in pages (Link: relative and absolute), and a looping one ----
+img_build "$F/many:1.0" --marker many10 >/dev/null
+plat=$(host_platform)
+for t in 1.1 1.2 1.3 1.4 1.5 1.6 1.7 1.8 1.9 2.0 3.0; do
+	img_push_platform_manifest "$REG_FAULT" "it40-$$/many" "$t" "${plat%%/*}" "${plat#*/}" >/dev/null
+done
+run_ctr f-many "$F/many:1.0" >/dev/null
+ntags=$(curl -s "http://$REG_PLAIN/v2/it40-$$/many/tags/list" | jq '.tags | length')
+is "the repository has 12 tags" "$ntags" 12
+pages() { grep -c "it40-$$/many/tags/list" "$LOG_FAULT"; }
+p0=$(pages)
+fault "reset=1&clear_stats=1&tagpage=3"
+check
+is "tags in pages of 3: candidates from the last page too" \
+	"$(item f-many '[.candidates[] | .tag + ":" + .kind] | join(" ")')" "3.0:major 1.9:minor"
+is "every page fetched once (4 pages)" "$(($(pages) - p0))" 4
+p0=$(pages)
+fault "reset=1&clear_stats=1&tagpage=5&tagloop=1"
+check
+is "a Link that loops back: stops, same answer" \
+	"$(item f-many '[.candidates[] | .tag] | join(" ")')" "3.0 1.9"
+is "a looping list is read a bounded number of times (3 pages + the loop)" \
+	"$(($(pages) - p0))" 4
+
 fault reset=1
 check
 expect_good "after the faults"

@@ -1,7 +1,8 @@
 /*
  * faultproxy: an HTTP reverse proxy for the test rig that sits in front of
  * a registry and injects faults on demand (429 / 500 answers, a dropped
- * Docker-Content-Digest header, truncated manifests).  Faults are set with
+ * Docker-Content-Digest header, truncated manifests, tag lists served in
+ * pages with relative and absolute Link headers, or looping).  Faults are set with
  * POST /_fault?key=value&... and counters read with GET /_fault/stats; those
  * two paths are never forwarded.  Invariant: without an armed fault, every
  * request is forwarded verbatim (method, raw path and query, headers, body)
@@ -75,6 +76,9 @@ struct fp_state {
 	long		 retry_after;
 	long		 status500;
 	long		 badmanifest;
+	long		 tagpage;	/* page tag lists by N; 0 off */
+	long		 tagloop;	/* the last page links to the first */
+	long		 pages;		/* tag-list pages served */
 	long		 seen;
 	long		 forwarded;
 	long		 sent429;
@@ -271,7 +275,7 @@ stats_json(void)
 
 	pthread_mutex_lock(&state.lock);
 	j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-	    "s:{s:b, s:I, s:I, s:I, s:I}}",
+	    "s:I, s:{s:b, s:I, s:I, s:I, s:I, s:I, s:b}}",
 	    "seen", (json_int_t)state.seen,
 	    "forwarded", (json_int_t)state.forwarded,
 	    "status429", (json_int_t)state.sent429,
@@ -283,12 +287,15 @@ stats_json(void)
 	    "manifest_head", (json_int_t)state.manifest_head,
 	    "blob_get", (json_int_t)state.blob_get,
 	    "blob_head", (json_int_t)state.blob_head,
+	    "pages", (json_int_t)state.pages,
 	    "armed",
 	    "nodigest", (int)(state.nodigest != 0),
 	    "status429", (json_int_t)state.status429,
 	    "retry_after", (json_int_t)state.retry_after,
 	    "status500", (json_int_t)state.status500,
-	    "badmanifest", (json_int_t)state.badmanifest);
+	    "badmanifest", (json_int_t)state.badmanifest,
+	    "tagpage", (json_int_t)state.tagpage,
+	    "tagloop", (int)(state.tagloop != 0));
 	pthread_mutex_unlock(&state.lock);
 	if (j == NULL)
 		abort();
@@ -328,6 +335,8 @@ apply_control(void *cls, enum MHD_ValueKind kind, const char *key,
 		{ "retry_after", &state.retry_after, 0, 3600 },
 		{ "status500", &state.status500, 0, FP_COUNT_MAX },
 		{ "badmanifest", &state.badmanifest, 0, FP_COUNT_MAX },
+		{ "tagpage", &state.tagpage, 0, FP_COUNT_MAX },
+		{ "tagloop", &state.tagloop, 0, 1 },
 	};
 	bool		*bad = cls;
 	char		*end;
@@ -379,11 +388,14 @@ handle_control(struct MHD_Connection *conn, const char *method)
 		state.retry_after = 1;
 		state.status500 = 0;
 		state.badmanifest = 0;
+		state.tagpage = 0;
+		state.tagloop = 0;
 	}
 	if (clear != NULL && strcmp(clear, "0") != 0) {
 		state.seen = state.forwarded = state.errors = 0;
 		state.sent429 = state.sent500 = state.sentbad = 0;
 		state.stripped = 0;
+		state.pages = 0;
 		state.manifest_get = state.manifest_head = 0;
 		state.blob_get = state.blob_head = 0;
 	}
@@ -393,7 +405,8 @@ handle_control(struct MHD_Connection *conn, const char *method)
 	if (bad)
 		return queue_buffer(conn, 400, "text/plain", "bad fault key or "
 		    "value; keys: nodigest=0|1 status429=N retry_after=S "
-		    "status500=N badmanifest=N reset=1 clear_stats=1\n");
+		    "status500=N badmanifest=N tagpage=N tagloop=0|1 reset=1 "
+		    "clear_stats=1\n");
 	return queue_stats(conn, 200);
 }
 
@@ -603,6 +616,67 @@ answer_free(struct fp_answer *a)
 	buf_free(&a->body);
 }
 
+/*
+ * Serves one page of a tag list the upstream answered in full: the tags
+ * after ?last= (all when absent), at most `size`, with a Link to the next
+ * page.  Even pages link with an absolute URL, odd ones with a relative
+ * one, so clients must handle both; with `loop`, the last page links back
+ * to the first.
+ */
+static void
+paginate_tags(struct MHD_Connection *conn, struct fp_request *req,
+    struct fp_answer *a, long size, bool loop, long pageno)
+{
+	json_t		*j, *tags, *page;
+	const char	*last, *host;
+	char		*out, *path, *q, link[FP_URI_MAX + 128];
+	size_t		 i, start = 0, n;
+
+	j = json_loadb(a->body.data ? a->body.data : "", a->body.len, 0, NULL);
+	tags = json_object_get(j, "tags");
+	if (!json_is_array(tags)) {
+		json_decref(j);
+		return;
+	}
+	last = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "last");
+	if (last != NULL) {
+		for (i = 0; i < json_array_size(tags); i++)
+			if (strcmp(json_string_value(json_array_get(tags, i)),
+			    last) == 0)
+				break;
+		start = i < json_array_size(tags) ? i + 1 : 0;
+	}
+	page = json_array();
+	n = json_array_size(tags);
+	for (i = start; i < n && i < start + (size_t)size; i++)
+		json_array_append(page, json_array_get(tags, i));
+	path = strdup(req->uri);
+	if ((q = strchr(path, '?')) != NULL)
+		*q = '\0';
+	link[0] = '\0';
+	host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+	if (i < n)
+		snprintf(link, sizeof link, "<%s%s%s?n=%ld&last=%s>; rel=\"next\"",
+		    pageno % 2 == 0 ? "http://" : "",
+		    pageno % 2 == 0 ? (host ? host : "") : "", path, size,
+		    json_string_value(json_array_get(tags, i - 1)));
+	else if (loop)
+		snprintf(link, sizeof link, "<%s?n=%ld>; rel=\"next\"", path,
+		    size);
+	json_object_set_new(j, "tags", page);
+	out = json_dumps(j, JSON_COMPACT);
+	buf_free(&a->body);
+	buf_add(&a->body, out, strlen(out));
+	free(out);
+	free(path);
+	json_decref(j);
+	if (link[0] != '\0' && a->nheaders < FP_HEADERS_MAX) {
+		a->headers[a->nheaders].name = strdup("Link");
+		a->headers[a->nheaders].value = strdup(link);
+		a->nheaders++;
+	}
+}
+
 static enum MHD_Result
 handle_proxy(struct MHD_Connection *conn, const char *method,
     struct fp_request *req)
@@ -667,6 +741,15 @@ handle_proxy(struct MHD_Connection *conn, const char *method,
 	if (state.nodigest != 0) {
 		strip = true;
 		state.stripped++;
+	}
+	if (path_is(req->uri, "/tags/list") && strcmp(method, "GET") == 0 &&
+	    a.status == 200 && state.tagpage > 0) {
+		long	size = state.tagpage, loop = state.tagloop;
+		long	pageno = state.pages++;
+
+		pthread_mutex_unlock(&state.lock);
+		paginate_tags(conn, req, &a, size, loop != 0, pageno);
+		pthread_mutex_lock(&state.lock);
 	}
 	if (manifest && strcmp(method, "GET") == 0 && a.status == 200 &&
 	    state.badmanifest > 0) {
