@@ -40,6 +40,27 @@ docker_api_cmp(const char *a, const char *b)
 	return 0;
 }
 
+const char *
+docker_api_pick(const char *daemon, const char *daemon_min,
+    struct dr_error *reterr)
+{
+	const char	*s;
+
+	if (docker_api_cmp(daemon, DOCKER_API_MIN) < 0) {
+		dr_fail(reterr, DR_EUNSUPPORTED, "engine API %s is older than "
+		    "%s", daemon, DOCKER_API_MIN);
+		return NULL;
+	}
+	s = docker_api_cmp(daemon, DOCKER_API_MAX) < 0 ? daemon :
+	    DOCKER_API_MAX;
+	if (daemon_min != NULL && docker_api_cmp(s, daemon_min) < 0) {
+		dr_fail(reterr, DR_EUNSUPPORTED, "engine needs API >= %s, "
+		    "dockrev speaks up to %s", daemon_min, DOCKER_API_MAX);
+		return NULL;
+	}
+	return s;
+}
+
 static size_t
 docker_write_cb(char *data, size_t size, size_t n, void *arg)
 {
@@ -160,15 +181,8 @@ docker_negotiate(struct docker *d, struct dr_error *reterr)
 		goto out;
 	}
 	min = json_string_value(json_object_get(j, "MinAPIVersion"));
-	if (docker_api_cmp(api, DOCKER_API_MIN) < 0) {
-		err = dr_fail(reterr, DR_EUNSUPPORTED, "engine API %s is older "
-		    "than %s", api, DOCKER_API_MIN);
-		goto out;
-	}
-	s = docker_api_cmp(api, DOCKER_API_MAX) < 0 ? api : DOCKER_API_MAX;
-	if (min != NULL && docker_api_cmp(s, min) < 0) {
-		err = dr_fail(reterr, DR_EUNSUPPORTED, "engine needs API >= %s, "
-		    "dockrev speaks up to %s", min, DOCKER_API_MAX);
+	if ((s = docker_api_pick(api, min, reterr)) == NULL) {
+		err = reterr ? reterr->code : DR_EUNSUPPORTED;
 		goto out;
 	}
 	snprintf(d->version.api, sizeof(d->version.api), "%s", s);

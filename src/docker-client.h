@@ -55,6 +55,14 @@ enum dr_err	docker_call(struct docker *, const char *method,
 enum dr_err	docker_get(struct docker *, const char *path, json_t **ret,
 		    struct dr_error *reterr);
 
+/*
+ * The API version to speak with a daemon that offers `daemon` and accepts
+ * down to `daemon_min` (NULL when it does not say): min(DOCKER_API_MAX,
+ * daemon).  NULL, with DR_EUNSUPPORTED in reterr, when there is none.
+ * Returns daemon or a static string.
+ */
+const char	*docker_api_pick(const char *daemon, const char *daemon_min,
+		    struct dr_error *reterr);
 /* Compares dotted API versions "1.41" < "1.44": <0, 0, >0. */
 int		docker_api_cmp(const char *, const char *);
 

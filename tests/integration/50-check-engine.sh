@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# 50-check-engine: how dockrev talks to the engine.  It negotiates the API
+# version with the real daemon (never a fixed one), works over tcp:// as
+# over the unix socket, and groups Swarm services by stack with the digest
+# Swarm pinned as the current one.
+. "$(dirname "$0")/lib.sh"
+
+R=$REG_PLAIN/it50-$$
+J=$T_TMP/check.json
+item() { jq -r --arg n "$1" ".items[] | select(.container == \$n) | ${2:-.}" "$J"; }
+svc_item() { jq -r --arg s "$1" "[.items[] | select(.service == \$s)][0] | ${2:-.}" "$J"; }
+pids=()
+swarm_started=0
+test_cleanup() {
+	[ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null
+	docker stack rm "it50st$$" >/dev/null 2>&1
+	[ $swarm_started = 1 ] && docker swarm leave --force >/dev/null 2>&1
+	true
+}
+
+img_build "$R/app:1.0" --marker e10 >/dev/null
+img_build "$R/app:1.1" --marker e11 >/dev/null
+run_ctr e-app "$R/app:1.0" >/dev/null
+
+# ---- API version negotiation, seen on the wire -----------------------------------
+socat -v "UNIX-LISTEN:$T_TMP/d.sock,fork" UNIX-CONNECT:/var/run/docker.sock \
+	2>"$T_TMP/wire.log" &
+pids+=($!)
+wait_for 5 test -S "$T_TMP/d.sock"
+DOCKER_HOST=unix://$T_TMP/d.sock "$DOCKREV" check --json >"$J" 2>"$T_TMP/err"
+is "check through a unix socket proxy exits 0" "$?" 0
+daemon_api=$(docker version -f '{{.Server.APIVersion}}')
+want=$daemon_api
+[ "$(printf '%s\n1.47\n' "$daemon_api" | sort -V | tail -n1)" = "$daemon_api" ] && want=1.47
+like "first request is the unversioned /version" \
+	"$(grep -m1 -aoE '(GET|POST|HEAD) /[^ ]*' "$T_TMP/wire.log")" '^GET /version$'
+like "then every call speaks v$want (daemon offers $daemon_api)" \
+	"$(grep -aoE 'GET /v[0-9.]+/containers/json' "$T_TMP/wire.log" | head -n1)" "^GET /v$want/containers/json$"
+is "no call uses another version" \
+	"$(grep -aoE '(GET|POST) /v[0-9.]+/' "$T_TMP/wire.log" | sort -u | grep -vc "/v$want/")" 0
+is "the item is there" "$(item e-app .status)" update_available
+
+# ---- tcp:// -----------------------------------------------------------------------
+port=$((23000 + $$ % 1000))
+socat "TCP-LISTEN:$port,bind=127.0.0.1,fork,reuseaddr" UNIX-CONNECT:/var/run/docker.sock &
+pids+=($!)
+wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+DOCKER_HOST=tcp://127.0.0.1:$port "$DOCKREV" check --json >"$J" 2>"$T_TMP/err"
+is "check over tcp:// exits 0" "$?" 0
+is "tcp: same verdict" "$(item e-app '.candidates[0].tag')" 1.1
+DOCKER_HOST=tcp://127.0.0.1:1 "$DOCKREV" check >"$T_TMP/out" 2>&1
+is "tcp: nothing listening: exit 1" "$?" 1
+
+# ---- Swarm ------------------------------------------------------------------------
+if [ "$(docker info -f '{{.Swarm.LocalNodeState}}')" != active ]; then
+	ok "docker swarm init" docker swarm init --advertise-addr 127.0.0.1
+	swarm_started=1
+fi
+cat >"$T_TMP/stack.yml" <<YML
+version: "3.3"
+services:
+  web:
+    image: $R/app:1.0
+    deploy:
+      labels: [dockrev.test=1]
+    labels: [dockrev.test=1, "dockrev.test.script=$T_ID"]
+YML
+ok "docker stack deploy" docker stack deploy -c "$T_TMP/stack.yml" "it50st$$"
+wait_for 60 bash -c "docker ps --filter label=com.docker.stack.namespace=it50st$$ -q | grep -q ."
+"$DOCKREV" check --json >"$J" 2>"$T_TMP/err"
+is "check with a swarm task exits 0" "$?" 0
+is "swarm task: stack is the stack namespace" "$(svc_item web .stack)" "it50st$$"
+like "swarm task: image is the tag Swarm pinned" "$(svc_item web .image)" "^$R/app:1.0@sha256:"
+is "swarm task: current digest is the pinned one" \
+	"$(svc_item web '.current_digest == (.image | split("@")[1])')" true
+is "swarm task: candidate 1.1" "$(svc_item web '[.candidates[].tag] | join(" ")')" 1.1
+"$DOCKREV" check >"$T_TMP/table" 2>&1
+like "table: swarm group" "$(cat "$T_TMP/table")" "it50st$$ \(swarm\)"
+finish
