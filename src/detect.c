@@ -22,8 +22,17 @@
 #include "registry-client.h"
 #include "xmalloc.h"
 
+struct work;
+
+/* Identifies one candidate of one work item for a callback. */
+struct cand_ref {
+	struct work	*w;
+	size_t		 k;
+};
+
 struct work {
 	struct detect_item	*item;
+	const struct platform	*host;
 	struct imageref		*ref;
 	struct policy		*pol;
 	char			**local;	/* RepoDigests of this repo */
@@ -35,6 +44,7 @@ struct work {
 	struct registry_req	*moved;		/* index the tag moved to */
 	struct registry_req	*cand_get[DETECT_CANDIDATES_MAX];
 	struct registry_req	*cand_blob[DETECT_CANDIDATES_MAX];
+	struct cand_ref		 cref[DETECT_CANDIDATES_MAX];
 };
 
 const char *
@@ -346,34 +356,88 @@ detect_blob(struct work *w, size_t i, const struct platform *host)
 	    DETECT_ARCH_MISMATCH;
 }
 
+/*
+ * Completion callbacks: each answer starts the requests that depend on it
+ * at once, so a slow tag list never holds back another repository.
+ */
 static void
-detect_host_platform(struct docker *d, struct platform *ret)
+cb_blob(struct registry *reg, struct registry_req *req, void *arg)
+{
+	struct cand_ref	*c = arg;
+
+	detect_blob(c->w, c->k, c->w->host);
+}
+
+static void
+cb_cand(struct registry *reg, struct registry_req *req, void *arg)
+{
+	struct cand_ref	*c = arg;
+
+	detect_cand(c->w, c->k, c->w->host, reg);
+	if (c->w->cand_blob[c->k] != NULL)
+		registry_on_done(reg, c->w->cand_blob[c->k], cb_blob, c);
+}
+
+static void
+cb_moved(struct registry *reg, struct registry_req *req, void *arg)
+{
+	struct work	*w = arg;
+
+	if (w->item->status != DETECT_ERROR)
+		detect_moved(w, w->host);
+}
+
+static void
+cb_head(struct registry *reg, struct registry_req *req, void *arg)
+{
+	struct work	*w = arg;
+
+	detect_head(w, reg);
+	if (w->moved != NULL)
+		registry_on_done(reg, w->moved, cb_moved, w);
+}
+
+static void
+cb_tags(struct registry *reg, struct registry_req *req, void *arg)
+{
+	struct work	*w = arg;
+	size_t		 k;
+
+	if (w->item->status == DETECT_ERROR)
+		return;
+	detect_tags(w, reg);
+	for (k = 0; k < w->item->ncands; k++) {
+		w->cref[k].w = w;
+		w->cref[k].k = k;
+		registry_on_done(reg, w->cand_get[k], cb_cand, &w->cref[k]);
+	}
+}
+
+static void
+detect_host_platform(struct docker *d, const json_t *info,
+    struct platform *ret)
 {
 	const struct docker_version	*v = docker_version(d);
-	json_t				*info = NULL;
-	const char			*machine = "";
+	const char			*machine;
 
-	if (strcmp(v->arch, "arm") == 0 && docker_get(d, "/info", &info,
-	    NULL) == DR_OK)
-		machine = json_string_value(json_object_get(info,
-		    "Architecture"));
+	machine = json_string_value(json_object_get(info, "Architecture"));
 	platform_set(ret, span_str(v->os), span_str(v->arch),
-	    strncmp(machine ? machine : "", "armv6", 5) == 0 ? SPAN_LIT("v6") :
+	    strcmp(v->arch, "arm") == 0 && machine != NULL &&
+	    strncmp(machine, "armv6", 5) == 0 ? SPAN_LIT("v6") :
 	    span_make("", 0));
-	json_decref(info);
 }
 
 /* The engine's insecure registries and docker.io mirrors, NULL-ended. */
 static void
-detect_engine_registries(struct docker *d, char ***ret_insecure,
+detect_engine_registries(const json_t *info, char ***ret_insecure,
     char ***ret_mirrors)
 {
-	json_t		*info = NULL, *rc, *v, *cfg;
+	json_t		*rc, *v, *cfg;
 	const char	*k;
 	char		**ins = NULL, **mir = NULL;
 	size_t		 nins = 0, nmir = 0, i;
 
-	if (docker_get(d, "/info", &info, NULL) == DR_OK) {
+	if (info != NULL) {
 		rc = json_object_get(info, "RegistryConfig");
 		json_array_foreach(json_object_get(rc, "InsecureRegistryCIDRs"),
 		    i, v) {
@@ -401,7 +465,6 @@ detect_engine_registries(struct docker *d, char ***ret_insecure,
 		mir[nmir] = NULL;
 	*ret_insecure = ins;
 	*ret_mirrors = mir;
-	json_decref(info);
 }
 
 static void
@@ -450,13 +513,13 @@ detect_run(struct docker *d, const struct detect_opts *o,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	res = xcalloc(1, sizeof(*res));
 	res->ratelimit_remaining = -1;
-	detect_host_platform(d, &res->host);
 	if ((err = dockercfg_load(o->docker_config, &creds, reterr)) != DR_OK)
 		goto fail;
 	detect_progress(o, "reading containers");
 	if ((err = inventory_load(d, o->all, &res->inv, reterr)) != DR_OK)
 		goto fail;
-	detect_engine_registries(d, &insecure, &mirrors);
+	detect_host_platform(d, res->inv->json_info, &res->host);
+	detect_engine_registries(res->inv->json_info, &insecure, &mirrors);
 	set.creds = creds;
 	set.insecure = (const char * const *)insecure;
 	set.mirrors = (const char * const *)mirrors;
@@ -470,8 +533,16 @@ detect_run(struct docker *d, const struct detect_opts *o,
 		res->items[i].c = &res->inv->containers[i];
 		res->items[i].status = DETECT_UP_TO_DATE;
 		w[i].item = &res->items[i];
-		if (detect_prepare(&w[i], res->inv, reg))
-			nchecked++;
+		w[i].host = &res->host;
+		if (!detect_prepare(&w[i], res->inv, reg))
+			continue;
+		nchecked++;
+		/* The tag list first: a failed digest watch must not hide
+		 * the candidates' reasons. */
+		if (w[i].tags != NULL)
+			registry_on_done(reg, w[i].tags, cb_tags, &w[i]);
+		if (w[i].head != NULL)
+			registry_on_done(reg, w[i].head, cb_head, &w[i]);
 	}
 	snprintf(msg, sizeof(msg), "asking registries about %zu containers",
 	    nchecked);
@@ -479,33 +550,12 @@ detect_run(struct docker *d, const struct detect_opts *o,
 	registry_run(reg);
 
 	for (i = 0; i < res->nitems; i++) {
-		if (w[i].head != NULL)
-			detect_head(&w[i], reg);
-		if (w[i].tags != NULL && w[i].item->status != DETECT_ERROR)
-			detect_tags(&w[i], reg);
-	}
-	detect_progress(o, "reading candidate manifests");
-	registry_run(reg);
-
-	for (i = 0; i < res->nitems; i++) {
-		if (w[i].moved != NULL && w[i].item->status != DETECT_ERROR)
-			detect_moved(&w[i], &res->host);
-		for (k = 0; k < w[i].item->ncands; k++)
-			if (w[i].cand_get[k] != NULL)
-				detect_cand(&w[i], k, &res->host, reg);
-	}
-	registry_run(reg);
-
-	for (i = 0; i < res->nitems; i++) {
 		struct detect_item	*it = &res->items[i];
 
-		for (k = 0; k < it->ncands; k++) {
-			if (w[i].cand_blob[k] != NULL)
-				detect_blob(&w[i], k, &res->host);
+		for (k = 0; k < it->ncands; k++)
 			if (it->cands[k].arch == DETECT_ARCH_MATCH &&
 			    it->status == DETECT_UP_TO_DATE)
 				it->status = DETECT_UPDATE_AVAILABLE;
-		}
 	}
 
 	registry_get_stats(reg, &st);

@@ -71,6 +71,53 @@ docker_write_cb(char *data, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* Sets up c for one request to url (absolute from the server root). */
+static void
+docker_setup(struct docker *d, CURL *c, const char *method, const char *url,
+    const char *body, struct curl_slist *hdrs, struct buf *resp)
+{
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (d->socket != NULL)
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, d->socket);
+	if (d->cert_dir != NULL) {
+		char	ca[4096], cert[4096], key[4096];
+
+		snprintf(ca, sizeof(ca), "%s/ca.pem", d->cert_dir);
+		snprintf(cert, sizeof(cert), "%s/cert.pem", d->cert_dir);
+		snprintf(key, sizeof(key), "%s/key.pem", d->cert_dir);
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+		curl_easy_setopt(c, CURLOPT_SSLCERT, cert);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, key);
+	}
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)DOCKER_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, docker_write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "dockrev");
+	if (body != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	else if (strcmp(method, "POST") == 0)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+}
+
+/* The dr_err for a failed transfer. */
+static enum dr_err
+docker_curl_err(struct docker *d, CURLcode cc, const struct buf *resp,
+    const char *method, const char *path, struct dr_error *reterr)
+{
+	if (cc == CURLE_WRITE_ERROR && buf_failed(resp))
+		return dr_fail(reterr, DR_ETOOBIG, "engine answer to %s over %d "
+		    "bytes", path, DOCKER_BODY_MAX);
+	if (cc == CURLE_OPERATION_TIMEDOUT)
+		return dr_fail(reterr, DR_ETIMEOUT, "engine at %s: %s %s timed "
+		    "out", d->host, method, path);
+	return dr_fail(reterr, DR_ENET, "cannot reach the Docker engine at %s: "
+	    "%s", d->host, curl_easy_strerror(cc));
+}
+
 /* Performs one request; path is absolute from the server root. */
 static enum dr_err
 docker_request(struct docker *d, const char *method, const char *path,
@@ -83,48 +130,13 @@ docker_request(struct docker *d, const char *method, const char *path,
 	enum dr_err		 err = DR_OK;
 
 	url = xasprintf("%s%s", d->base, path);
-	curl_easy_reset(d->curl);
-	curl_easy_setopt(d->curl, CURLOPT_URL, url);
-	if (d->socket != NULL)
-		curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, d->socket);
-	if (d->cert_dir != NULL) {
-		char	ca[4096], cert[4096], key[4096];
-
-		snprintf(ca, sizeof(ca), "%s/ca.pem", d->cert_dir);
-		snprintf(cert, sizeof(cert), "%s/cert.pem", d->cert_dir);
-		snprintf(key, sizeof(key), "%s/key.pem", d->cert_dir);
-		curl_easy_setopt(d->curl, CURLOPT_CAINFO, ca);
-		curl_easy_setopt(d->curl, CURLOPT_SSLCERT, cert);
-		curl_easy_setopt(d->curl, CURLOPT_SSLKEY, key);
-	}
-	curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(d->curl, CURLOPT_TIMEOUT_MS, (long)DOCKER_TIMEOUT_MS);
-	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, docker_write_cb);
-	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(d->curl, CURLOPT_USERAGENT, "dockrev");
-	if (body != NULL) {
+	if (body != NULL)
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, body);
-	} else if (strcmp(method, "POST") == 0)
-		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDSIZE, 0L);
-	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, hdrs);
-
+	curl_easy_reset(d->curl);
+	docker_setup(d, d->curl, method, url, body, hdrs, resp);
 	cc = curl_easy_perform(d->curl);
-	if (cc == CURLE_WRITE_ERROR && buf_failed(resp)) {
-		err = dr_fail(reterr, DR_ETOOBIG, "engine answer to %s over %d "
-		    "bytes", path, DOCKER_BODY_MAX);
-		goto out;
-	}
-	if (cc == CURLE_OPERATION_TIMEDOUT) {
-		err = dr_fail(reterr, DR_ETIMEOUT, "engine at %s: %s %s timed out",
-		    d->host, method, path);
-		goto out;
-	}
 	if (cc != CURLE_OK) {
-		err = dr_fail(reterr, DR_ENET, "cannot reach the Docker engine at "
-		    "%s: %s", d->host, curl_easy_strerror(cc));
+		err = docker_curl_err(d, cc, resp, method, path, reterr);
 		goto out;
 	}
 	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, ret_status);
@@ -320,4 +332,80 @@ docker_get(struct docker *d, const char *path, json_t **ret,
     struct dr_error *reterr)
 {
 	return docker_call(d, "GET", path, NULL, ret, reterr);
+}
+
+enum dr_err
+docker_get_batch(struct docker *d, struct docker_batch *reqs, size_t n)
+{
+	CURLM		*m;
+	CURL		**easy;
+	struct buf	*resp;
+	char		**urls;
+	CURLMsg		*msg;
+	size_t		 i;
+	int		 running, left;
+	enum dr_err	 first = DR_OK;
+
+	m = curl_multi_init();
+	easy = xcalloc(n + 1, sizeof(*easy));
+	resp = xcalloc(n + 1, sizeof(*resp));
+	urls = xcalloc(n + 1, sizeof(*urls));
+	curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, 8L);
+	for (i = 0; i < n; i++) {
+		reqs[i].ret = NULL;
+		reqs[i].err = DR_OK;
+		dr_error_clear(&reqs[i].error);
+		buf_init(&resp[i], DOCKER_BODY_MAX);
+		urls[i] = xasprintf("%s/v%s%s", d->base, d->version.api,
+		    reqs[i].path);
+		easy[i] = curl_easy_init();
+		docker_setup(d, easy[i], "GET", urls[i], NULL, NULL, &resp[i]);
+		curl_easy_setopt(easy[i], CURLOPT_PRIVATE, (char *)&reqs[i]);
+		curl_multi_add_handle(m, easy[i]);
+	}
+	do {
+		curl_multi_perform(m, &running);
+		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+			struct docker_batch	*r;
+			long			 status = 0;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			    (char **)&r);
+			i = (size_t)(r - reqs);
+			if (msg->data.result != CURLE_OK) {
+				r->err = docker_curl_err(d, msg->data.result,
+				    &resp[i], "GET", r->path, &r->error);
+				continue;
+			}
+			curl_easy_getinfo(msg->easy_handle,
+			    CURLINFO_RESPONSE_CODE, &status);
+			if (status < 200 || status > 299) {
+				r->err = docker_status_err(status, &resp[i],
+				    r->path, &r->error);
+				continue;
+			}
+			r->ret = json_loadb(buf_str(&resp[i]), resp[i].len, 0,
+			    NULL);
+			if (r->ret == NULL)
+				r->err = dr_fail(&r->error, DR_EPROTO, "engine: "
+				    "bad JSON from %s", r->path);
+		}
+		if (running > 0)
+			curl_multi_poll(m, NULL, 0, 1000, NULL);
+	} while (running > 0);
+	for (i = 0; i < n; i++) {
+		if (first == DR_OK && reqs[i].err != DR_OK)
+			first = reqs[i].err;
+		curl_multi_remove_handle(m, easy[i]);
+		curl_easy_cleanup(easy[i]);
+		buf_done(&resp[i]);
+		free(urls[i]);
+	}
+	curl_multi_cleanup(m);
+	free(easy);
+	free(resp);
+	free(urls);
+	return first;
 }

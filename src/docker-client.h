@@ -63,6 +63,21 @@ enum dr_err	docker_get(struct docker *, const char *path, json_t **ret,
  */
 const char	*docker_api_pick(const char *daemon, const char *daemon_min,
 		    struct dr_error *reterr);
+struct docker_batch {
+	const char	*path;		/* in: as for docker_get */
+	json_t		*ret;		/* out: new reference, or NULL */
+	enum dr_err	 err;		/* out */
+	struct dr_error	 error;		/* out: detail when err */
+};
+
+/*
+ * Performs n GETs concurrently (each on its own connection, at most 8 at a
+ * time) and fills each entry's ret or err.  Returns DR_OK when all
+ * succeeded, else the first entry's error code; entries are independent.
+ */
+enum dr_err	docker_get_batch(struct docker *, struct docker_batch *,
+		    size_t n);
+
 /* Compares dotted API versions "1.41" < "1.44": <0, 0, >0. */
 int		docker_api_cmp(const char *, const char *);
 

@@ -90,25 +90,40 @@ inv_place(struct inventory *inv, struct inv_container *c)
 /*
  * When the tag a container was created from has moved to another image
  * (a newer pull), the list shows the image ID; the reference it was
- * configured with is in its inspect.  Failures leave the ID in place.
+ * configured with is in its inspect, read for all such containers at once.
+ * Failures leave the ID in place.
  */
 static void
-inv_configured_image(struct inventory *inv, struct docker *d,
-    struct inv_container *c)
+inv_configured_images(struct inventory *inv, struct docker *d)
 {
-	json_t		*j = NULL;
-	const char	*img;
-	char		*path;
+	struct docker_batch	*b;
+	size_t			*which, n = 0, i;
+	const char		*img;
 
-	path = xasprintf("/containers/%s/json", c->id);
-	if (docker_get(d, path, &j, NULL) == DR_OK) {
-		img = json_string_value(json_object_get(json_object_get(j,
+	b = xcalloc(inv->ncontainers + 1, sizeof(*b));
+	which = xcalloc(inv->ncontainers + 1, sizeof(*which));
+	for (i = 0; i < inv->ncontainers; i++) {
+		struct inv_container	*c = &inv->containers[i];
+
+		if (strncmp(c->image, "sha256:", 7) != 0 &&
+		    strcmp(c->image, c->image_id) != 0)
+			continue;
+		b[n].path = inv_own(inv, xasprintf("/containers/%s/json",
+		    c->id));
+		which[n++] = i;
+	}
+	if (n > 0)
+		docker_get_batch(d, b, n);
+	for (i = 0; i < n; i++) {
+		img = json_string_value(json_object_get(json_object_get(b[i].ret,
 		    "Config"), "Image"));
 		if (img != NULL && *img != '\0')
-			c->image = inv_own(inv, xstrdup(img));
+			inv->containers[which[i]].image = inv_own(inv,
+			    xstrdup(img));
+		json_decref(b[i].ret);
 	}
-	json_decref(j);
-	free(path);
+	free(b);
+	free(which);
 }
 
 enum dr_err
@@ -121,13 +136,23 @@ inventory_load(struct docker *d, bool all, struct inventory **ret,
 	enum dr_err		 err;
 	static json_t		*empty;
 
+	struct docker_batch	 b[3] = {
+		{ .path = all ? "/containers/json?all=1" : "/containers/json" },
+		{ .path = "/images/json" },
+		{ .path = "/info" },
+	};
+
 	inv = xcalloc(1, sizeof(*inv));
-	if ((err = docker_get(d, all ? "/containers/json?all=1" :
-	    "/containers/json", &inv->json_containers, reterr)) != DR_OK)
-		goto fail;
-	if ((err = docker_get(d, "/images/json", &inv->json_images, reterr)) !=
-	    DR_OK)
-		goto fail;
+	err = docker_get_batch(d, b, 3);
+	inv->json_containers = b[0].ret;
+	inv->json_images = b[1].ret;
+	inv->json_info = b[2].ret;
+	for (i = 0; i < 3; i++) {
+		if (b[i].err != DR_OK) {
+			err = dr_fail(reterr, b[i].err, "%s", b[i].error.msg);
+			goto fail;
+		}
+	}
 	if (!json_is_array(inv->json_containers) ||
 	    !json_is_array(inv->json_images)) {
 		err = dr_fail(reterr, DR_EPROTO, "engine: container or image "
@@ -154,12 +179,10 @@ inventory_load(struct docker *d, bool all, struct inventory **ret,
 		c->labels = json_object_get(v, "Labels");
 		if (!json_is_object(c->labels))
 			c->labels = empty;
-		if (strncmp(c->image, "sha256:", 7) == 0 ||
-		    strcmp(c->image, c->image_id) == 0)
-			inv_configured_image(inv, d, c);
 		inv_place(inv, c);
 		inv->ncontainers++;
 	}
+	inv_configured_images(inv, d);
 	qsort(inv->containers, inv->ncontainers, sizeof(*inv->containers),
 	    inv_cmp);
 	inv->images = xcalloc(json_array_size(inv->json_images) + 1,
@@ -192,6 +215,7 @@ inventory_free(struct inventory *inv)
 	free(inv->images);
 	json_decref(inv->json_containers);
 	json_decref(inv->json_images);
+	json_decref(inv->json_info);
 	free(inv);
 }
 

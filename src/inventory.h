@@ -1,6 +1,8 @@
 /*
- * inventory: what runs on the engine, read in two calls (/containers/json
- * and /images/json) whatever the number of containers: each container with
+ * inventory: what runs on the engine, read in three concurrent calls
+ * (/containers/json, /images/json, /info) whatever the number of
+ * containers, plus one inspect for each container whose tag has moved on
+ * (all at once): each container with
  * its configured image reference, its image ID, and its place in a Compose
  * project or Swarm stack from the labels; each image with its RepoDigests.
  */
@@ -44,6 +46,7 @@ struct inventory {
 	size_t			 nimages;
 	json_t			*json_containers;	/* owns the strings */
 	json_t			*json_images;
+	json_t			*json_info;		/* engine /info */
 	char			**owned;		/* derived strings */
 	size_t			 nowned;
 };

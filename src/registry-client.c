@@ -63,6 +63,12 @@ struct reg_host {
 	struct reg_host		*next;
 };
 
+struct reg_waiter {
+	registry_done_fn	*fn;
+	void			*arg;
+	struct reg_waiter	*next;
+};
+
 struct registry_req {
 	struct registry		*reg;
 	struct reg_host		*host;
@@ -96,6 +102,9 @@ struct registry_req {
 	size_t			 tagcap;
 	char			**pages;	/* URLs already fetched */
 	size_t			 npages;
+	struct reg_waiter	*waiters;	/* called once done */
+	bool			 notified;
+	struct registry_req	*next_done;	/* completed queue */
 	struct registry_req	*next_all;	/* registry's list */
 	struct registry_req	*next;		/* queue/park/timer link */
 };
@@ -107,11 +116,14 @@ struct registry {
 	struct registry_req	*all;
 	struct registry_req	*ready;
 	struct registry_req	*timers;
+	struct registry_req	*completed;	/* done, waiters pending */
+	bool			 running;
 	unsigned		 active;
 	struct registry_stats	 stats;
 };
 
 static void	reg_dispatch(struct registry *, struct registry_req *);
+static void	reg_kick(struct registry *, struct reg_host *);
 
 static double
 reg_now(void)
@@ -303,6 +315,12 @@ reg_req_free(struct registry_req *r)
 	for (i = 0; i < r->nscope; i++)
 		free(r->scope[i]);
 	free(r->scope);
+	while (r->waiters != NULL) {
+		struct reg_waiter	*w = r->waiters;
+
+		r->waiters = w->next;
+		free(w);
+	}
 	free(r->repo);
 	free(r->ref);
 	free(r->url);
@@ -369,10 +387,16 @@ registry_submit(struct registry *reg, const char *domain, const char *repo,
 		r->body.max = REGISTRY_TAGS_PAGE_MAX;
 	else if (op == REGISTRY_GET_BLOB)
 		r->body.max = REGISTRY_BLOB_MAX;
+	r->attempts = -1;	/* not yet dispatched */
+	if (reg->running) {
+		/* Submitted from a completion callback: go now. */
+		reg_dispatch(reg, r);
+		reg_kick(reg, r->host);
+		return r;
+	}
 	/* Waits in the ready queue; registry_run dispatches it. */
 	r->next = reg->ready;
 	reg->ready = r;
-	r->attempts = -1;	/* not yet dispatched */
 	return r;
 }
 
@@ -393,6 +417,10 @@ reg_finish(struct registry_req *r, enum dr_err err, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(r->errmsg, sizeof(r->errmsg), fmt, ap);
 		va_end(ap);
+	}
+	if (r->waiters != NULL) {
+		r->next_done = r->reg->completed;
+		r->reg->completed = r;
 	}
 }
 
@@ -1246,6 +1274,48 @@ failed_internal:
 /* ---- the loop ------------------------------------------------------- */
 
 void
+registry_on_done(struct registry *reg, struct registry_req *r,
+    registry_done_fn *fn, void *arg)
+{
+	struct reg_waiter	*w, **pp;
+
+	w = xcalloc(1, sizeof(*w));
+	w->fn = fn;
+	w->arg = arg;
+	/* Keep registration order: callers see their waiters in turn. */
+	for (pp = &r->waiters; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = w;
+	if (r->done && !r->notified && r->waiters == w) {
+		r->next_done = reg->completed;
+		reg->completed = r;
+	} else if (r->done && r->notified) {
+		/* Already reported: tell this waiter at the next turn. */
+		r->notified = false;
+		r->next_done = reg->completed;
+		reg->completed = r;
+	}
+}
+
+/* Calls the waiters of every request completed since the last call. */
+static void
+reg_notify(struct registry *reg)
+{
+	struct registry_req	*r;
+	struct reg_waiter	*w;
+
+	while ((r = reg->completed) != NULL) {
+		reg->completed = r->next_done;
+		r->notified = true;
+		while ((w = r->waiters) != NULL) {
+			r->waiters = w->next;
+			w->fn(reg, r, w->arg);
+			free(w);
+		}
+	}
+}
+
+void
 registry_run(struct registry *reg)
 {
 	struct registry_req	*r, *rn, **pp;
@@ -1264,7 +1334,9 @@ registry_run(struct registry *reg)
 	}
 	for (h = reg->hosts; h != NULL; h = h->next)
 		reg_kick(reg, h);
+	reg->running = true;
 	for (;;) {
+		reg_notify(reg);
 		while ((r = reg->ready) != NULL) {
 			reg->ready = r->next;
 			reg_start(reg, r);
@@ -1277,7 +1349,7 @@ registry_run(struct registry *reg)
 			    (char **)&r);
 			reg_done(reg, r, msg->data.result);
 		}
-		if (reg->ready != NULL)
+		if (reg->ready != NULL || reg->completed != NULL)
 			continue;
 		if (reg->active == 0 && reg->timers == NULL)
 			break;
@@ -1298,6 +1370,7 @@ registry_run(struct registry *reg)
 		curl_multi_poll(reg->multi, NULL, 0, (int)((next - now) * 1000)
 		    + 1, NULL);
 	}
+	reg->running = false;
 }
 
 void

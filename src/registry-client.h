@@ -67,6 +67,17 @@ void		 registry_free(struct registry *);
  */
 struct registry_req *registry_submit(struct registry *, const char *domain,
 		    const char *repo, enum registry_op, const char *ref);
+typedef void	registry_done_fn(struct registry *, struct registry_req *,
+		    void *arg);
+
+/*
+ * Calls fn(reg, req, arg) from registry_run once req has ended (at once
+ * at the next turn of the loop if it already has).  fn may submit more
+ * requests: they start right away, in the same run, so dependent requests
+ * (a candidate's manifest after the tag list) need no extra round.
+ */
+void		 registry_on_done(struct registry *, struct registry_req *,
+		    registry_done_fn *fn, void *arg);
 /* Performs every queued request; returns when all have ended. */
 void		 registry_run(struct registry *);
 void		 registry_get_stats(const struct registry *,
