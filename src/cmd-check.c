@@ -95,8 +95,11 @@ check_print(const struct detect_result *res)
 	    res->registry_requests, res->duration_ms, res->host.os,
 	    res->host.arch, res->host.variant[0] ? "/" : "",
 	    res->host.variant);
-	if (res->ratelimit_remaining >= 0)
-		printf("registry rate limit: %ld requests left\n",
+	if (res->ratelimit_remaining >= 0 && res->ratelimit_limit > 0)
+		printf("registry rate limit: %ld of %ld pulls left\n",
+		    res->ratelimit_remaining, res->ratelimit_limit);
+	else if (res->ratelimit_remaining >= 0)
+		printf("registry rate limit: %ld pulls left\n",
 		    res->ratelimit_remaining);
 }
 

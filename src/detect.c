@@ -512,7 +512,7 @@ detect_run(struct docker *d, const struct detect_opts *o,
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	res = xcalloc(1, sizeof(*res));
-	res->ratelimit_remaining = -1;
+	res->ratelimit_remaining = res->ratelimit_limit = -1;
 	if ((err = dockercfg_load(o->docker_config, &creds, reterr)) != DR_OK)
 		goto fail;
 	detect_progress(o, "reading containers");
@@ -561,6 +561,7 @@ detect_run(struct docker *d, const struct detect_opts *o,
 	registry_get_stats(reg, &st);
 	res->registry_requests = st.requests;
 	res->ratelimit_remaining = st.ratelimit_remaining;
+	res->ratelimit_limit = st.ratelimit_limit;
 	{
 		/* Distinct references checked (what the user pays for). */
 		char	**seen = xcalloc(res->nitems + 1, sizeof(*seen));

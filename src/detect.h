@@ -68,6 +68,7 @@ struct detect_result {
 	unsigned		 images;	/* distinct references checked */
 	unsigned		 registry_requests;
 	long			 ratelimit_remaining;	/* -1 unknown */
+	long			 ratelimit_limit;	/* -1 unknown */
 	long			 duration_ms;
 };
 

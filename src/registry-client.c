@@ -84,7 +84,8 @@ struct registry_req {
 	char			 hdr_digest[DIGEST_MAX];
 	char			 hdr_ctype[CTYPE_MAX];
 	char			 hdr_retry[64];
-	char			 hdr_ratelimit[64];
+	char			 hdr_ratelimit[64];	/* remaining */
+	char			 hdr_ratelimit_limit[64];
 	struct buf		 hdr_link;
 	struct buf		 hdr_auth;
 	int			 attempts;
@@ -290,6 +291,7 @@ registry_new(const struct registry_settings *set)
 	curl_multi_setopt(reg->multi, CURLMOPT_MAXCONNECTS,
 	    (long)reg->set.parallel * 4);
 	reg->stats.ratelimit_remaining = -1;
+	reg->stats.ratelimit_limit = -1;
 	return reg;
 }
 
@@ -607,7 +609,7 @@ reg_header_cb(char *data, size_t size, size_t n, void *arg)
 	if (span_starts(line, "HTTP/")) {
 		/* A new response (redirect or retry): forget the last one. */
 		r->hdr_digest[0] = r->hdr_ctype[0] = r->hdr_retry[0] = '\0';
-		r->hdr_ratelimit[0] = '\0';
+		r->hdr_ratelimit[0] = r->hdr_ratelimit_limit[0] = '\0';
 		buf_reset(&r->hdr_link);
 		buf_reset(&r->hdr_auth);
 	} else if (reg_header_is(line, "docker-content-digest", &v))
@@ -618,6 +620,9 @@ reg_header_cb(char *data, size_t size, size_t n, void *arg)
 		strset(r->hdr_retry, sizeof(r->hdr_retry), v);
 	else if (reg_header_is(line, "ratelimit-remaining", &v))
 		strset(r->hdr_ratelimit, sizeof(r->hdr_ratelimit), v);
+	else if (reg_header_is(line, "ratelimit-limit", &v))
+		strset(r->hdr_ratelimit_limit, sizeof(r->hdr_ratelimit_limit),
+		    v);
 	else if (reg_header_is(line, "link", &v))
 		reg_addhdr(&r->hdr_link, v);
 	else if (reg_header_is(line, "www-authenticate", &v))
@@ -1186,9 +1191,13 @@ reg_done(struct registry *reg, struct registry_req *r, CURLcode cc)
 
 	if (r->hdr_ratelimit[0] != '\0') {
 		rl = strtol(r->hdr_ratelimit, NULL, 10);
+		/* "76;w=21600": the count comes first. */
 		if (reg->stats.ratelimit_remaining < 0 ||
-		    rl < reg->stats.ratelimit_remaining)
+		    rl < reg->stats.ratelimit_remaining) {
 			reg->stats.ratelimit_remaining = rl;
+			reg->stats.ratelimit_limit = strtol(
+			    r->hdr_ratelimit_limit, NULL, 10);
+		}
 	}
 	if (r->op == OP_PING && (cc != CURLE_OK || r->status == 400)) {
 		reg_done_ping(reg, r, cc);

@@ -51,6 +51,7 @@ struct registry_stats {
 	unsigned	tokens;		/* token requests */
 	unsigned	retries;
 	long		ratelimit_remaining;	/* lowest seen; -1 none */
+	long		ratelimit_limit;	/* its registry's limit; -1 */
 };
 
 /* Creates a client; settings are borrowed for its lifetime. */

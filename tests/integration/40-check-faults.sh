@@ -94,6 +94,10 @@ is "a Link that loops back: stops, same answer" \
 is "a looping list is read a bounded number of times (3 pages + the loop)" \
 	"$(($(pages) - p0))" 4
 
+fault "reset=1&ratelimit=76"
+"$DOCKREV" check >"$T_TMP/table" 2>&1
+like "RateLimit headers: the table shows what is left" "$(cat "$T_TMP/table")" 'registry rate limit: 76 of 100 pulls left'
+
 fault reset=1
 check
 expect_good "after the faults"

@@ -2,7 +2,8 @@
  * faultproxy: an HTTP reverse proxy for the test rig that sits in front of
  * a registry and injects faults on demand (429 / 500 answers, a dropped
  * Docker-Content-Digest header, truncated manifests, tag lists served in
- * pages with relative and absolute Link headers, or looping).  Faults are set with
+ * pages with relative and absolute Link headers, or looping, Docker Hub
+ * RateLimit headers).  Faults are set with
  * POST /_fault?key=value&... and counters read with GET /_fault/stats; those
  * two paths are never forwarded.  Invariant: without an armed fault, every
  * request is forwarded verbatim (method, raw path and query, headers, body)
@@ -78,6 +79,7 @@ struct fp_state {
 	long		 badmanifest;
 	long		 tagpage;	/* page tag lists by N; 0 off */
 	long		 tagloop;	/* the last page links to the first */
+	long		 ratelimit;	/* send RateLimit headers: N left; -1 off */
 	long		 pages;		/* tag-list pages served */
 	long		 seen;
 	long		 forwarded;
@@ -103,6 +105,7 @@ static int log_fd = -1;
 static struct fp_state state = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.retry_after = 1,
+	.ratelimit = -1,
 };
 
 /* Headers that describe one hop, never copied across the proxy. */
@@ -337,6 +340,7 @@ apply_control(void *cls, enum MHD_ValueKind kind, const char *key,
 		{ "badmanifest", &state.badmanifest, 0, FP_COUNT_MAX },
 		{ "tagpage", &state.tagpage, 0, FP_COUNT_MAX },
 		{ "tagloop", &state.tagloop, 0, 1 },
+		{ "ratelimit", &state.ratelimit, -1, 100 },
 	};
 	bool		*bad = cls;
 	char		*end;
@@ -390,6 +394,7 @@ handle_control(struct MHD_Connection *conn, const char *method)
 		state.badmanifest = 0;
 		state.tagpage = 0;
 		state.tagloop = 0;
+		state.ratelimit = -1;
 	}
 	if (clear != NULL && strcmp(clear, "0") != 0) {
 		state.seen = state.forwarded = state.errors = 0;
@@ -405,7 +410,7 @@ handle_control(struct MHD_Connection *conn, const char *method)
 	if (bad)
 		return queue_buffer(conn, 400, "text/plain", "bad fault key or "
 		    "value; keys: nodigest=0|1 status429=N retry_after=S "
-		    "status500=N badmanifest=N tagpage=N tagloop=0|1 reset=1 "
+		    "status500=N badmanifest=N tagpage=N tagloop=0|1 ratelimit=N reset=1 "
 		    "clear_stats=1\n");
 	return queue_stats(conn, 200);
 }
@@ -573,11 +578,12 @@ no_body(void *cls, uint64_t pos, char *buf, size_t max)
  */
 static enum MHD_Result
 queue_answer(struct MHD_Connection *conn, const char *method,
-    struct fp_answer *a, bool strip_digest)
+    struct fp_answer *a, bool strip_digest, long ratelimit)
 {
 	struct MHD_Response	*resp;
 	enum MHD_Result		 ret;
 	size_t			 i;
+	char			 v[64];
 
 	if (strcmp(method, "HEAD") == 0 && a->content_length > 0)
 		resp = MHD_create_response_from_callback(
@@ -598,6 +604,13 @@ queue_answer(struct MHD_Connection *conn, const char *method,
 			continue;
 		MHD_add_response_header(resp, a->headers[i].name,
 		    a->headers[i].value);
+	}
+	if (ratelimit >= 0) {
+		/* Docker Hub's headers: a count, then the window. */
+		MHD_add_response_header(resp, "RateLimit-Limit",
+		    "100;w=21600");
+		snprintf(v, sizeof v, "%ld;w=21600", ratelimit);
+		MHD_add_response_header(resp, "RateLimit-Remaining", v);
 	}
 	ret = MHD_queue_response(conn, (unsigned int)a->status, resp);
 	MHD_destroy_response(resp);
@@ -684,7 +697,7 @@ handle_proxy(struct MHD_Connection *conn, const char *method,
 	struct fp_answer	 a;
 	enum fp_fault		 fault = FP_FAULT_NONE;
 	enum MHD_Result		 ret;
-	long			 retry_after;
+	long			 retry_after, ratelimit;
 	bool			 manifest, strip = false, truncate = false;
 	const char		*tag = "-";
 	size_t			 bytes;
@@ -774,7 +787,10 @@ handle_proxy(struct MHD_Connection *conn, const char *method,
 	bytes = strcmp(method, "HEAD") == 0 && a.content_length > 0 ?
 	    (size_t)a.content_length : a.body.len;
 	log_line(method, req->uri, a.status, bytes, tag);
-	ret = queue_answer(conn, method, &a, strip);
+	pthread_mutex_lock(&state.lock);
+	ratelimit = state.ratelimit;
+	pthread_mutex_unlock(&state.lock);
+	ret = queue_answer(conn, method, &a, strip, ratelimit);
 	answer_free(&a);
 	return ret;
 }
