@@ -23,7 +23,7 @@
 #define REGISTRY_TAGS_MAX	20000	/* tags kept per repository */
 #define REGISTRY_PAGES_MAX	100	/* tag-list pages followed */
 #define REGISTRY_BLOB_MAX	(1024 * 1024)	/* config blobs */
-#define REGISTRY_PARALLEL	16	/* connections per host */
+#define REGISTRY_PARALLEL	8	/* connections per host */
 #define REGISTRY_TIMEOUT_MS	20000	/* one request */
 #define REGISTRY_RETRIES	4	/* attempts after the first */
 #define REGISTRY_RETRY_AFTER_MAX 30	/* seconds we agree to wait */
