@@ -195,7 +195,7 @@ reg_hostpart(const char *netloc, char *out, size_t size)
 }
 
 static bool
-reg_is_insecure(const struct registry *reg, const char *domain)
+reg_is_insecure(const struct registry_settings *set, const char *domain)
 {
 	const char * const	*p;
 	char			 host[256];
@@ -204,7 +204,7 @@ reg_is_insecure(const struct registry *reg, const char *domain)
 	if (strcmp(host, "localhost") == 0 || reg_ip_in_cidr(host,
 	    "127.0.0.0/8") || reg_ip_in_cidr(host, "::1/128"))
 		return true;
-	for (p = reg->set.insecure; p != NULL && *p != NULL; p++) {
+	for (p = set->insecure; p != NULL && *p != NULL; p++) {
 		if (strcmp(*p, domain) == 0 || strcmp(*p, host) == 0 ||
 		    reg_ip_in_cidr(host, *p))
 			return true;
@@ -212,23 +212,18 @@ reg_is_insecure(const struct registry *reg, const char *domain)
 	return false;
 }
 
-static struct reg_host *
-reg_host_get(struct registry *reg, const char *domain)
+void
+registry_route(const struct registry_settings *set, const char *domain,
+    struct registry_route *ret)
 {
-	struct reg_host		*h;
 	struct imageref		 ref = { .domain = (char *)domain };
-	const char * const	*m;
-	struct dr_error		 e;
+	const char * const	*m = set->mirrors;
 
-	for (h = reg->hosts; h != NULL; h = h->next)
-		if (strcmp(h->domain, domain) == 0)
-			return h;
-	h = xcalloc(1, sizeof(*h));
-	h->domain = xstrdup(domain);
-	h->netloc = xstrdup(imageref_registry_host(&ref));
-	h->insecure = reg_is_insecure(reg, domain);
-	h->https = !h->insecure;
-	m = reg->set.mirrors;
+	memset(ret, 0, sizeof(*ret));
+	snprintf(ret->netloc, sizeof(ret->netloc), "%s",
+	    imageref_registry_host(&ref));
+	ret->insecure = reg_is_insecure(set, domain);
+	ret->https = !ret->insecure;
 	if (strcmp(domain, "docker.io") == 0 && m != NULL && *m != NULL) {
 		/* Use the engine's first mirror, as dockerd pulls do. */
 		const char	*u = *m;
@@ -236,12 +231,33 @@ reg_host_get(struct registry *reg, const char *domain)
 
 		if (https || strncmp(u, "http://", 7) == 0) {
 			u += https ? 8 : 7;
-			h->fallback = h->netloc;
-			h->netloc = xstrndup(u, strcspn(u, "/"));
-			h->https = https;
-			h->insecure = reg_is_insecure(reg, h->netloc);
+			snprintf(ret->fallback, sizeof(ret->fallback), "%s",
+			    ret->netloc);
+			snprintf(ret->netloc, sizeof(ret->netloc), "%.*s",
+			    (int)strcspn(u, "/"), u);
+			ret->https = https;
+			ret->insecure = reg_is_insecure(set, ret->netloc);
 		}
 	}
+}
+
+static struct reg_host *
+reg_host_get(struct registry *reg, const char *domain)
+{
+	struct reg_host		*h;
+	struct registry_route	 rt;
+	struct dr_error		 e;
+
+	for (h = reg->hosts; h != NULL; h = h->next)
+		if (strcmp(h->domain, domain) == 0)
+			return h;
+	h = xcalloc(1, sizeof(*h));
+	h->domain = xstrdup(domain);
+	registry_route(&reg->set, domain, &rt);
+	h->netloc = xstrdup(rt.netloc);
+	h->fallback = rt.fallback[0] ? xstrdup(rt.fallback) : NULL;
+	h->https = rt.https;
+	h->insecure = rt.insecure;
 	if (reg->set.creds != NULL && dockercfg_lookup(reg->set.creds,
 	    domain, &h->cred, &e) == DR_OK)
 		h->have_cred = true;
@@ -861,7 +877,7 @@ reg_done_ping(struct registry *reg, struct registry_req *r, CURLcode cc)
 			h->netloc = h->fallback;
 			h->fallback = NULL;
 			h->https = true;
-			h->insecure = reg_is_insecure(reg, h->netloc);
+			h->insecure = reg_is_insecure(&reg->set, h->netloc);
 			h->switched = false;
 			reg_enqueue(reg, r);
 			return;

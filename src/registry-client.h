@@ -54,6 +54,23 @@ struct registry_stats {
 	long		ratelimit_limit;	/* its registry's limit; -1 */
 };
 
+struct registry_route {
+	char	netloc[256];	/* host[:port] to contact first */
+	char	fallback[256];	/* docker.io itself behind a mirror, or "" */
+	bool	https;		/* scheme to try first */
+	bool	insecure;	/* may fall back to the other scheme; TLS
+				 * not verified (dockerd's insecure rule) */
+};
+
+/*
+ * Where requests for images of `domain` go, as dockerd decides it:
+ * docker.io is registry-1.docker.io, or the engine's first mirror (with
+ * the registry as fallback); loopback, domains and CIDRs in the engine's
+ * insecure list are insecure (plain http first).
+ */
+void		 registry_route(const struct registry_settings *,
+		    const char *domain, struct registry_route *ret);
+
 /* Creates a client; settings are borrowed for its lifetime. */
 struct registry	*registry_new(const struct registry_settings *);
 /* Frees the client and every request handle it returned. NULL is fine. */
