@@ -409,3 +409,82 @@ docker_get_batch(struct docker *d, struct docker_batch *reqs, size_t n)
 	free(urls);
 	return first;
 }
+
+struct docker_streamer {
+	struct buf	 line;
+	docker_line_fn	*fn;
+	void		*arg;
+	bool		 stopped;	/* fn said enough */
+	bool		 toobig;
+};
+
+static size_t
+docker_stream_cb(char *data, size_t size, size_t n, void *arg)
+{
+	struct docker_streamer	*st = arg;
+	size_t			 len = size * n, i, start = 0;
+
+	for (i = 0; i < len; i++) {
+		if (data[i] != '\n')
+			continue;
+		if (!buf_add(&st->line, data + start, i - start)) {
+			st->toobig = true;
+			return 0;
+		}
+		start = i + 1;
+		if (st->line.len > 0 && !st->fn(buf_span(&st->line),
+		    st->arg)) {
+			st->stopped = true;
+			return 0;
+		}
+		buf_reset(&st->line);
+	}
+	if (!buf_add(&st->line, data + start, len - start)) {
+		st->toobig = true;
+		return 0;
+	}
+	return len;
+}
+
+enum dr_err
+docker_stream(struct docker *d, const char *path, long timeout_ms,
+    docker_line_fn *fn, void *arg, struct dr_error *reterr)
+{
+	struct docker_streamer	 st = { .fn = fn, .arg = arg };
+	struct buf		 unused;
+	CURL			*c;
+	char			*url;
+	CURLcode		 cc;
+	long			 status = 0;
+	enum dr_err		 err = DR_OK;
+
+	buf_init(&st.line, DOCKER_LINE_MAX);
+	buf_init(&unused, 0);
+	url = xasprintf("%s/v%s%s", d->base, d->version.api, path);
+	c = curl_easy_init();
+	docker_setup(d, c, "GET", url, NULL, NULL, &unused);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, docker_stream_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &st);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms :
+	    1L);
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (st.stopped)
+		err = DR_OK;
+	else if (st.toobig)
+		err = dr_fail(reterr, DR_ETOOBIG, "engine: a line of %s is over "
+		    "%d bytes", path, DOCKER_LINE_MAX);
+	else if (cc == CURLE_OPERATION_TIMEDOUT)
+		err = dr_fail(reterr, DR_ETIMEOUT, "engine: %s: no answer "
+		    "within %ld ms", path, timeout_ms);
+	else if (cc != CURLE_OK)
+		err = docker_curl_err(d, cc, &unused, "GET", path, reterr);
+	else if (status < 200 || status > 299)
+		err = dr_fail(reterr, status == 404 ? DR_ENOTFOUND : DR_EDOCKER,
+		    "engine: HTTP %ld on %s", status, path);
+	curl_easy_cleanup(c);
+	free(url);
+	buf_done(&st.line);
+	buf_done(&unused);
+	return err;
+}

@@ -11,11 +11,13 @@
 
 #include "buf.h"
 #include "err.h"
+#include "span.h"
 
 #define DOCKER_API_MAX		"1.47"	/* newest API we know */
 #define DOCKER_API_MIN		"1.24"	/* oldest we can speak */
 #define DOCKER_BODY_MAX		(64 * 1024 * 1024)
 #define DOCKER_TIMEOUT_MS	60000
+#define DOCKER_LINE_MAX		(64 * 1024)	/* one streamed line */
 
 struct docker;
 
@@ -77,6 +79,22 @@ struct docker_batch {
  */
 enum dr_err	docker_get_batch(struct docker *, struct docker_batch *,
 		    size_t n);
+
+/*
+ * Called with each line of a streamed answer (without the newline).
+ * Returns true to go on reading, false to stop the stream.
+ */
+typedef bool	docker_line_fn(struct span line, void *arg);
+
+/*
+ * GETs path and hands every line of the answer to fn as it arrives, until
+ * fn returns false (DR_OK), timeout_ms passes (DR_ETIMEOUT), or the engine
+ * ends the stream (DR_OK).  Lines over DOCKER_LINE_MAX fail with
+ * DR_ETOOBIG.  For /events.
+ */
+enum dr_err	docker_stream(struct docker *, const char *path,
+		    long timeout_ms, docker_line_fn *fn, void *arg,
+		    struct dr_error *reterr);
 
 /* Compares dotted API versions "1.41" < "1.44": <0, 0, >0. */
 int		docker_api_cmp(const char *, const char *);
