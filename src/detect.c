@@ -534,6 +534,11 @@ detect_run(struct docker *d, const struct detect_opts *o,
 		res->items[i].status = DETECT_UP_TO_DATE;
 		w[i].item = &res->items[i];
 		w[i].host = &res->host;
+		if (o->only != NULL && strcmp(o->only, res->items[i].c->name) !=
+		    0) {
+			item_set(&res->items[i], DETECT_SKIPPED, "not asked");
+			continue;
+		}
 		if (!detect_prepare(&w[i], res->inv, reg))
 			continue;
 		nchecked++;

@@ -55,6 +55,7 @@ struct detect_item {
 struct detect_opts {
 	bool		 all;		/* stopped containers too */
 	const char	*docker_config;	/* config.json path; NULL: default */
+	const char	*only;		/* check only this container; NULL: all */
 	/* Called at the start of each round, for a progress indicator. */
 	void		(*progress)(const char *what, void *arg);
 	void		*progress_arg;

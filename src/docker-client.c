@@ -6,6 +6,7 @@
 #include "docker-client.h"
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -450,7 +451,17 @@ enum dr_err
 docker_stream(struct docker *d, const char *path, long timeout_ms,
     docker_line_fn *fn, void *arg, struct dr_error *reterr)
 {
+	return docker_stream_req(d, "GET", path, NULL, timeout_ms, fn, arg,
+	    reterr);
+}
+
+enum dr_err
+docker_stream_req(struct docker *d, const char *method, const char *path,
+    const char *header, long timeout_ms, docker_line_fn *fn, void *arg,
+    struct dr_error *reterr)
+{
 	struct docker_streamer	 st = { .fn = fn, .arg = arg };
+	struct curl_slist	*hdrs = NULL;
 	struct buf		 unused;
 	CURL			*c;
 	char			*url;
@@ -461,8 +472,10 @@ docker_stream(struct docker *d, const char *path, long timeout_ms,
 	buf_init(&st.line, DOCKER_LINE_MAX);
 	buf_init(&unused, 0);
 	url = xasprintf("%s/v%s%s", d->base, d->version.api, path);
+	if (header != NULL)
+		hdrs = curl_slist_append(hdrs, header);
 	c = curl_easy_init();
-	docker_setup(d, c, "GET", url, NULL, NULL, &unused);
+	docker_setup(d, c, method, url, NULL, hdrs, &unused);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, docker_stream_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &st);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms :
@@ -483,8 +496,30 @@ docker_stream(struct docker *d, const char *path, long timeout_ms,
 		err = dr_fail(reterr, status == 404 ? DR_ENOTFOUND : DR_EDOCKER,
 		    "engine: HTTP %ld on %s", status, path);
 	curl_easy_cleanup(c);
+	if (hdrs != NULL) {
+		/* The header may carry credentials. */
+		OPENSSL_cleanse(hdrs->data, strlen(hdrs->data));
+		curl_slist_free_all(hdrs);
+	}
 	free(url);
 	buf_done(&st.line);
 	buf_done(&unused);
 	return err;
+}
+
+char *
+docker_escape(const char *s)
+{
+	char	*out, *q;
+
+	out = q = xmalloc(strlen(s) * 3 + 1);
+	for (; *s != '\0'; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr("-_.~", *s) != NULL)
+			*q++ = *s;
+		else
+			q += snprintf(q, 4, "%%%02X", (unsigned char)*s);
+	}
+	*q = '\0';
+	return out;
 }

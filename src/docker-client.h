@@ -96,6 +96,15 @@ enum dr_err	docker_stream(struct docker *, const char *path,
 		    long timeout_ms, docker_line_fn *fn, void *arg,
 		    struct dr_error *reterr);
 
+/* The same with any method and one extra request header (NULL: none),
+ * which is wiped from memory afterwards (it may hold credentials). */
+enum dr_err	docker_stream_req(struct docker *, const char *method,
+		    const char *path, const char *header, long timeout_ms,
+		    docker_line_fn *fn, void *arg, struct dr_error *reterr);
+
+/* s percent-encoded for a URL path segment or query value (new string). */
+char		*docker_escape(const char *s);
+
 /* Compares dotted API versions "1.41" < "1.44": <0, 0, >0. */
 int		docker_api_cmp(const char *, const char *);
 

@@ -101,22 +101,7 @@ health_sleep(struct docker *d, const char *id, const char *since,
 	f = json_pack("{s:[s], s:[s]}", "container", id, "type", "container");
 	filters = json_dumps(f, JSON_COMPACT);
 	json_decref(f);
-	esc = xmalloc(strlen(filters) * 3 + 1);
-	{
-		const char	*p;
-		char		*q = esc;
-
-		for (p = filters; *p != '\0'; p++) {
-			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' &&
-			    *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-			    strchr("-_.~", *p) != NULL)
-				*q++ = *p;
-			else
-				q += snprintf(q, 4, "%%%02X",
-				    (unsigned char)*p);
-		}
-		*q = '\0';
-	}
+	esc = docker_escape(filters);
 	path = xasprintf("/events?since=%s&filters=%s", since, esc);
 	err = docker_stream(d, path, timeout_ms, health_any_event, NULL,
 	    reterr);
