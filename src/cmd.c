@@ -9,6 +9,12 @@
 static const struct cmd_entry cmd_table[] = {
 	{ "check", cmd_check, "check [--all] [--json] [--docker-config PATH]",
 	    "find available updates for every container (read-only)" },
+	{ "update", cmd_update, "update --service NAME [--to TAG] [--dry-run] "
+	    "[--yes] [--json] [--deadline S] [--settle S]",
+	    "update one standalone container under a health gate, rolling "
+	    "back on failure" },
+	{ "jobs", cmd_jobs, "jobs [--json]", "list recent jobs" },
+	{ "job", cmd_job, "job ID [--json]", "one job: targets, steps, log" },
 };
 
 const struct cmd_entry *

@@ -20,5 +20,8 @@ const struct cmd_entry	*cmd_find(const char *name);
 void			 cmd_usage(int to_stderr);
 
 int	cmd_check(int, char **);
+int	cmd_update(int, char **);
+int	cmd_jobs(int, char **);
+int	cmd_job(int, char **);
 
 #endif

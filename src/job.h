@@ -1,0 +1,123 @@
+/*
+ * job: the apply half.  Runs one update or rollback of one service as a
+ * journaled job: every step is committed to the store before the Docker
+ * call it describes, the new image is pulled and verified before anything
+ * stops, the old container is kept (parked, stopped) until the health
+ * gate passes, and a failed gate rolls back to the old image ID.  A job
+ * ends succeeded, rolled_back, failed (nothing changed) or rollback_failed
+ * (needs a human; a rollback is never rolled back) only once Docker shows
+ * it.  job_recover() finishes the jobs of processes that died.
+ */
+#ifndef JOB_H
+#define JOB_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "docker-client.h"
+#include "dockercfg.h"
+#include "err.h"
+#include "health.h"
+#include "platform.h"
+#include "store-job.h"
+#include "store.h"
+
+struct job_ctx {
+	struct docker		*docker;
+	struct store		*store;
+	struct dockercfg	*creds;		/* may be NULL */
+	struct platform		 host;
+	struct health_opts	 health;
+	/* Where progress lines go besides the job log (may be NULL). */
+	void			(*echo)(const char *line, void *arg);
+	void			*echo_arg;
+};
+
+/* What to update: one standalone container, to new_ref. */
+struct job_update {
+	const char	*container;	/* name */
+	const char	*new_ref;	/* full reference to run */
+	const char	*want_digest;	/* what the check saw, or NULL */
+	const char	*old_tag;	/* for the record */
+	const char	*new_tag;
+	enum store_trigger trigger;
+	const char	*trigger_params;	/* JSON object or NULL */
+};
+
+/* What to update: one service of a Compose project. */
+struct job_compose_update {
+	const char	*project;
+	const char	*service;
+	const char	*const *files;	/* the project's -f files, in order */
+	size_t		 nfiles;
+	const char	*env_file;	/* NULL: none */
+	const char	*container;	/* a container of the service now */
+	const char	*new_ref;	/* full reference to run */
+	const char	*want_digest;
+	const char	*old_tag;
+	const char	*new_tag;
+	enum store_trigger trigger;
+	const char	*trigger_params;
+};
+
+/*
+ * Updates a Compose service: pull and verify, edit only the image value
+ * in the compose file (or the .env variable it reads) when the tag
+ * changes, `up -d --no-deps` the service, health gate; rollback restores
+ * the file byte for byte, re-tags the old image ID to the old reference
+ * and runs `up` without pulling.
+ */
+enum dr_err	job_run_compose_update(struct job_ctx *,
+		    const struct job_compose_update *, int64_t *ret_id,
+		    enum store_job_state *ret_state, struct dr_error *reterr);
+
+/*
+ * Runs the update as a job and returns its id and final state.  Errors
+ * that prevent creating the job (store, lock held: DR_ECONFLICT) are
+ * returned; everything after is in the job's state and summary.
+ */
+enum dr_err	job_run_update(struct job_ctx *, const struct job_update *,
+		    int64_t *ret_id, enum store_job_state *ret_state,
+		    struct dr_error *reterr);
+
+/*
+ * Finishes every unfinished job whose process is gone, from what Docker
+ * shows: the service ends serving the old or the new version and the job
+ * reaches the terminal state that says which.  Returns how many it
+ * finished.
+ */
+enum dr_err	job_recover(struct job_ctx *, int *ret_count,
+		    struct dr_error *reterr);
+
+/* A job as JSON: id, state, summary, times, targets (old/new digests and
+ * tags), steps; with its log when with_log. */
+json_t		*job_to_json(struct store *, const struct store_job *,
+		    bool with_log);
+
+/*
+ * For job-*.c only: one running job and the journaling helpers.
+ */
+struct jrun {
+	struct job_ctx	*ctx;
+	int64_t		 job;
+	int64_t		 target;
+	char		*lock;
+};
+void		job_log(struct jrun *, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		job_pull_log(const char *line, void *arg);
+void		job_crash_seam(const char *step);
+void		job_finish(struct jrun *, enum store_job_state,
+		    enum store_target_result, const char *summary);
+enum dr_err	job_gate(struct jrun *, const char *step, const char *name,
+		    struct health_report *rep, struct dr_error *reterr);
+/* Compose recovery (job-compose.c): drives an interrupted compose job. */
+void		job_compose_recover(struct jrun *, const struct store_job *);
+
+/* This process's owner id for store_job_claim ("pid:N:starttime"). */
+const char	*job_owner_self(void);
+/* True when the process named by an owner id is still alive. */
+bool		 job_owner_alive(const char *owner);
+
+#endif
