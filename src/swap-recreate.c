@@ -18,7 +18,7 @@
 #include "xmalloc.h"
 
 #define RECREATE_POLL_MS	200
-/* Seconds kept between a /stop call's own wait and the client's timeout. */
+/* Seconds a /stop call may take beyond the container's StopTimeout. */
 #define RECREATE_CALL_MARGIN	15
 /* Seconds to wait for a container to die after SIGKILL. */
 #define RECREATE_KILL_WAIT	30
@@ -34,7 +34,8 @@ struct recreate_plan {
 	char	*image;
 	char	*new_image_id;
 	char	*api;		/* the bodies are shaped for this version */
-	char	*stop_signal;	/* the old one's StopSignal, or NULL */
+	char	*stop_signal;	/* the old one's StopSignal, or NULL (kept
+				   for the journal's reader) */
 	int	 stop_timeout;
 	bool	 was_running;
 	bool	 auto_remove;
@@ -322,8 +323,8 @@ recreate_fix_mounts(json_t *hc, const json_t *mounts,
 		type = recreate_jstr(m, "Type");
 		dst = recreate_jstr(m, "Destination");
 		name = recreate_jstr(m, "Name");
-		if (type == NULL || strcmp(type, "volume") != 0 || dst == NULL ||
-		    name == NULL || *name == '\0' ||
+		if (type == NULL || strcmp(type, "volume") != 0 ||
+		    dst == NULL || name == NULL || *name == '\0' ||
 		    recreate_covered(hc, volumes_from, dst))
 			continue;
 		if (!json_is_array(hm)) {
@@ -351,7 +352,8 @@ recreate_fix_links(json_t *hc)
 	links = json_object_get(hc, "Links");
 	json_array_foreach(links, i, v) {
 		s = json_string_value(v);
-		if (s == NULL || *s != '/' || (colon = strchr(s, ':')) == NULL ||
+		if (s == NULL || *s != '/' ||
+		    (colon = strchr(s, ':')) == NULL ||
 		    (slash = strrchr(colon, '/')) == NULL)
 			continue;
 		name = xstrndup(s + 1, (size_t)(colon - s - 1));
@@ -419,7 +421,8 @@ recreate_endpoint(const char *net, const json_t *ep, const char *short_id,
 				if (k != NULL && strcmp(k, short_id) != 0)
 					json_array_append(a, s);
 			}
-			if (strcmp(net, "bridge") == 0 && json_array_size(a) > 0)
+			if (strcmp(net, "bridge") == 0 &&
+			    json_array_size(a) > 0)
 				json_decref(a);
 			else
 				json_object_set_new(out, f->key, a);
@@ -493,8 +496,9 @@ recreate_networks(struct recreate_plan *p, json_t *body, json_t *hc,
 		if (is_primary || many)
 			json_object_set(eps, k, ep);
 		if (!is_primary)
-			json_array_append_new(p->networks, json_pack("{s:s, s:O}",
-			    "Name", k, "EndpointConfig", ep));
+			json_array_append_new(p->networks,
+			    json_pack("{s:s, s:O}", "Name", k,
+			    "EndpointConfig", ep));
 		json_decref(ep);
 	}
 }
@@ -590,9 +594,9 @@ recreate_plan_compute(const struct recreate_input *in,
 	changed = strcmp(p->old_image_id, p->new_image_id) != 0;
 	if (changed && (in->old_image == NULL ||
 	    !json_is_object(json_object_get(in->old_image, "Config")))) {
-		err = dr_fail(reterr, DR_ENOTFOUND, "recreate: the old image %s "
-		    "of %s is gone: cannot tell its defaults from settings",
-		    p->old_image_id, p->name);
+		err = dr_fail(reterr, DR_ENOTFOUND, "recreate: the old image "
+		    "%s of %s is gone: cannot tell its defaults from "
+		    "settings", p->old_image_id, p->name);
 		goto out;
 	}
 	p->was_running = json_is_true(json_object_get(state, "Running")) ||
@@ -809,7 +813,8 @@ recreate_plan_from_json(const json_t *j, struct recreate_plan **ret,
 	const char		*name, *old_id, *parked, *oimg, *img, *nimg;
 	const char		*api, *sig = NULL;
 	json_t			*create, *restore, *nets;
-	int			 version, was_running, auto_remove, stop_timeout;
+	int			 version, was_running, auto_remove;
+	int			 stop_timeout;
 
 	*ret = NULL;
 	if (json_unpack_ex((json_t *)j, &jerr, 0, "{s:i, s:s, s:s, s:s, s:s, "
@@ -1183,13 +1188,21 @@ recreate_wait_gone(struct docker *d, const char *id, int secs,
 	}
 }
 
+/* The answer to /stop is empty; docker_stream_req wants a line reader. */
+static bool
+recreate_ignore_line(struct span line, void *arg)
+{
+	(void)line;
+	(void)arg;
+	return true;
+}
+
 enum dr_err
 recreate_stop_old(struct docker *d, const struct recreate_plan *p,
     struct dr_error *reterr)
 {
 	json_t		*c = NULL;
-	char		*q = NULL;
-	int		 call_max = DOCKER_TIMEOUT_MS / 1000;
+	char		*path;
 	bool		 run;
 	enum dr_err	 err;
 
@@ -1200,39 +1213,27 @@ recreate_stop_old(struct docker *d, const struct recreate_plan *p,
 	json_decref(c);
 	if (!run)
 		return DR_OK;
-	if (p->stop_timeout + RECREATE_CALL_MARGIN <= call_max) {
-		/* The daemon applies the container's own signal and timeout. */
-		err = recreate_post(d, p->old_id, "/stop", reterr);
-		if (err == DR_OK)
-			return DR_OK;
-		/* Already stopping, gone, or timed out: look again. */
-		dr_error_clear(reterr);
-		return recreate_wait_stopped(d, p->old_id, p->stop_timeout +
-		    RECREATE_KILL_WAIT, reterr);
-	}
 	/*
-	 * Longer than one call may last: signal, wait ourselves, then kill.
-	 * The stop signal (or, without one, any signal) marks the container
-	 * as stopped by hand, so its restart policy stays quiet.
+	 * Without ?t= the daemon uses the container's own StopSignal and
+	 * StopTimeout, as `docker stop` does; the call is given longer than
+	 * that (docker_call's fixed limit may be shorter), so it never ends
+	 * while the daemon still waits for the process.
 	 */
-	q = xasprintf("/kill?signal=%s", p->stop_signal ? p->stop_signal :
-	    "SIGTERM");
-	err = recreate_post(d, p->old_id, q, reterr);
-	free(q);
-	if (err != DR_OK) {
-		/* Restarting, say: a short /stop handles every state. */
-		dr_error_clear(reterr);
-		q = xasprintf("/stop?t=%d", call_max - RECREATE_CALL_MARGIN);
-		err = recreate_post(d, p->old_id, q, reterr);
-		free(q);
-		dr_error_clear(reterr);
-	}
-	err = recreate_wait_stopped(d, p->old_id, p->stop_timeout, reterr);
+	path = xasprintf("/containers/%s/stop", p->old_id);
+	err = docker_stream_req(d, "POST", path, NULL,
+	    ((long)p->stop_timeout + RECREATE_CALL_MARGIN) * 1000L,
+	    recreate_ignore_line, NULL, reterr);
+	free(path);
+	if (err == DR_OK)
+		return DR_OK;
+	/* Already stopping, gone, or the answer lost: look again. */
+	dr_error_clear(reterr);
+	err = recreate_wait_stopped(d, p->old_id, RECREATE_KILL_WAIT, reterr);
 	if (err != DR_ETIMEOUT)
 		return err;
+	/* Still running well after its own timeout: what stop would do. */
 	dr_error_clear(reterr);
-	err = recreate_post(d, p->old_id, "/kill?signal=SIGKILL", reterr);
-	dr_error_clear(reterr);
+	(void)recreate_post(d, p->old_id, "/kill?signal=SIGKILL", NULL);
 	return recreate_wait_stopped(d, p->old_id, RECREATE_KILL_WAIT, reterr);
 }
 
@@ -1620,7 +1621,8 @@ recreate_undo(struct docker *d, const struct recreate_plan *p,
 	body = json_deep_copy(p->restore);
 	if (img == NULL || recreate_jstr(img, "Id") == NULL ||
 	    strcmp(recreate_jstr(img, "Id"), p->old_image_id) != 0)
-		json_object_set_new(body, "Image", json_string(p->old_image_id));
+		json_object_set_new(body, "Image",
+		    json_string(p->old_image_id));
 	if ((err = recreate_create(d, p, body, p->old_image_id, &id,
 	    reterr)) != DR_OK)
 		goto out;

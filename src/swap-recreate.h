@@ -40,7 +40,7 @@
 
 #define RECREATE_PLAN_VERSION	1
 #define RECREATE_PARK_SUFFIX	"-dockrev-old-"	/* name + this + short id */
-#define RECREATE_STOP_DEFAULT	10	/* s, the daemon's default StopTimeout */
+#define RECREATE_STOP_DEFAULT	10	/* s, the daemon's default */
 #define RECREATE_STOP_MAX	86400	/* s, longest StopTimeout we honour */
 
 struct recreate_plan;
@@ -135,11 +135,11 @@ void		recreate_ids_free(char **);
  * (already or now), and may be re-run at any time.
  *
  * recreate_stop_old: stops the old container by id with its own
- * StopSignal and StopTimeout; a vanished (AutoRemove) container counts as
- * stopped.  Timeouts longer than the engine client's per-call limit are
- * handled by signalling and polling, never by a call that could time out
- * while the daemon is still stopping; after any timeout the state is read
- * again.
+ * StopSignal and StopTimeout (the daemon's `docker stop`); a vanished
+ * (AutoRemove) container counts as stopped.  The call's own timeout is
+ * the StopTimeout plus a margin, so it never gives up while the daemon
+ * still waits for the process; after any error the state is read again,
+ * and a container still running then is killed.
  */
 enum dr_err	recreate_stop_old(struct docker *, const struct recreate_plan *,
 		    struct dr_error *reterr);
