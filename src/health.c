@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "xmalloc.h"
 
@@ -105,8 +106,11 @@ health_sleep(struct docker *d, const char *id, const char *since,
 	path = xasprintf("/events?since=%s&filters=%s", since, esc);
 	err = docker_stream(d, path, timeout_ms, health_any_event, NULL,
 	    reterr);
-	if (err == DR_ETIMEOUT)
-		err = DR_OK;
+	if (err != DR_OK && err != DR_ETIMEOUT) {
+		/* A broken stream is no verdict: look again shortly. */
+		usleep(HEALTH_RETRY_MS * 1000);
+	}
+	err = DR_OK;
 	free(path);
 	free(esc);
 	free(filters);
@@ -137,8 +141,16 @@ health_wait(struct docker *d, const char *id, const struct health_opts *o,
 		snprintf(since, sizeof(since), "%lld.%09ld",
 		    (long long)wall.tv_sec, wall.tv_nsec);
 		json_decref(j);
-		if ((err = health_read(d, id, &s, &j, reterr)) != DR_OK)
+		j = NULL;
+		if ((err = health_read(d, id, &s, &j, reterr)) != DR_OK) {
+			/* The engine did not answer: no verdict yet; keep
+			 * asking until the deadline (and the settle time). */
+			if (health_now_ms() - t0 < deadline + settle) {
+				usleep(HEALTH_RETRY_MS * 1000);
+				continue;
+			}
 			goto out;
+		}
 		now = health_now_ms() - t0;
 		ret->elapsed_ms = now;
 		ret->has_healthcheck = s.has_hc;

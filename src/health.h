@@ -17,6 +17,7 @@
 
 #define HEALTH_DEADLINE_MS	(120 * 1000)
 #define HEALTH_SETTLE_MS	(10 * 1000)
+#define HEALTH_RETRY_MS		250	/* after an engine error */
 
 enum health_result {
 	HEALTH_OK,		/* passed the gate */
