@@ -605,10 +605,12 @@ recreate_plan_compute(const struct recreate_input *in,
 	p->auto_remove = json_is_true(json_object_get(hc, "AutoRemove"));
 	sig = recreate_jstr(cfg, "StopSignal");
 	p->stop_signal = sig != NULL && *sig != '\0' ? xstrdup(sig) : NULL;
+	/* Negative: the daemon waits for the process forever; we, a day. */
 	v = json_object_get(cfg, "StopTimeout");
 	p->stop_timeout = RECREATE_STOP_DEFAULT;
-	if (json_is_integer(v) && json_integer_value(v) >= 0)
-		p->stop_timeout = json_integer_value(v) > RECREATE_STOP_MAX ?
+	if (json_is_integer(v))
+		p->stop_timeout = json_integer_value(v) < 0 ||
+		    json_integer_value(v) > RECREATE_STOP_MAX ?
 		    RECREATE_STOP_MAX : (int)json_integer_value(v);
 	p->networks = json_array();
 
@@ -1359,8 +1361,8 @@ recreate_create(struct docker *d, const struct recreate_plan *p,
 			goto out;
 		}
 		/* A lost answer or a race: look again once. */
-		if (err != DR_ECONFLICT && err != DR_ETIMEOUT &&
-		    err != DR_ENET)
+		if (attempt > 0 || (err != DR_ECONFLICT &&
+		    err != DR_ETIMEOUT && err != DR_ENET))
 			goto out;
 		dr_error_clear(reterr);
 	}

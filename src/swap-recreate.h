@@ -97,7 +97,8 @@ const char	*recreate_plan_new_image_id(const struct recreate_plan *);
    the engine starts the new one only then. */
 bool		recreate_plan_was_running(const struct recreate_plan *);
 bool		recreate_plan_auto_remove(const struct recreate_plan *);
-/* The old container's own StopTimeout (default 10) in seconds. */
+/* The old container's own StopTimeout in seconds (10 when unset, a day
+   for a negative one: wait for ever). */
 int		recreate_plan_stop_timeout(const struct recreate_plan *);
 /* POST /containers/create body for the new container (borrowed). */
 const json_t	*recreate_plan_create_body(const struct recreate_plan *);

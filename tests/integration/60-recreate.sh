@@ -425,6 +425,26 @@ is "follow: the dependent shares the new X's network" \
 	"$(docker exec "$P-fd" cat /sys/class/net/eth0/address)" \
 	"$(docker exec "$P-fx" cat /sys/class/net/eth0/address)"
 
+# Legacy links follow their target too (planned before the rename, which
+# rewrites them).
+run_ctr "$P-lx" "$IMG1" >/dev/null
+run_ctr "$P-lp" "$IMG1" --link "$P-lx:lxa" >/dev/null
+docker inspect "$P-lp" >"$T_TMP/lp.before"
+if out=$("$RECREATE" --follow "$P-lx" 2>"$T_TMP/lx.err"); then
+	pass "follow links: recreated the target and the container linking it"
+else
+	fail "follow links: recreated the target and the container linking it" \
+		"$(cat "$T_TMP/lx.err")"
+fi
+docker inspect "$P-lp" >"$T_TMP/lp.after"
+like "follow links: reported" "$out" "dependent $(jq -r '.[0].Id' \
+	"$T_TMP/lp.before") [0-9a-f]{64}"
+same_inspect "follow links: the linking container is the same" \
+	"$T_TMP/lp.before" "$T_TMP/lp.after"
+like "follow links: its alias names the new target" \
+	"$(docker exec "$P-lp" grep -w lxa /etc/hosts)" \
+	"^$(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$P-lx")[[:space:]]"
+
 # ---- failures: undo leaves the old container as it was ------------------------------------
 run_ctr "$P-undo" "$IMG1" --network "$N1" --ip "10.60.$o.30" -p "$((PB + 5)):80" \
 	>/dev/null
