@@ -235,6 +235,20 @@ job_rollback(struct jrun *r, const struct recreate_plan *plan,
 	return STORE_JOB_ROLLED_BACK;
 }
 
+/* Past the gate: the old container goes and the job succeeds. */
+static enum store_job_state
+job_commit(struct jrun *r, const struct recreate_plan *plan)
+{
+	struct dr_error	e;
+
+	if (job_step(r, "remove_old", NULL, recreate_remove_old, plan, &e) !=
+	    DR_OK)
+		job_log(r, "the old container %s stays parked: %s",
+		    recreate_plan_parked_name(plan), e.msg);
+	job_finish(r, STORE_JOB_SUCCEEDED, STORE_TARGET_UPDATED, "updated");
+	return STORE_JOB_SUCCEEDED;
+}
+
 /* From the new container started to a terminal state. */
 static enum store_job_state
 job_commit_or_rollback(struct jrun *r, const struct recreate_plan *plan,
@@ -263,12 +277,7 @@ job_commit_or_rollback(struct jrun *r, const struct recreate_plan *plan,
 			return job_rollback(r, plan, why);
 		}
 	}
-	if (job_step(r, "remove_old", NULL, recreate_remove_old, plan, &e) !=
-	    DR_OK)
-		job_log(r, "the old container %s stays parked: %s",
-		    recreate_plan_parked_name(plan), e.msg);
-	job_finish(r, STORE_JOB_SUCCEEDED, STORE_TARGET_UPDATED, "updated");
-	return STORE_JOB_SUCCEEDED;
+	return job_commit(r, plan);
 }
 
 static const char *
@@ -468,7 +477,9 @@ job_recover_one(struct job_ctx *ctx, struct store_job *j)
 		goto out;
 	}
 	if (job_find_step(j, "remove_old") != NULL) {
-		job_commit_or_rollback(&r, plan, NULL);
+		/* The gate had passed: finish the commit, never undo it
+		 * (the old container may be gone already). */
+		job_commit(&r, plan);
 		goto out;
 	}
 	/* Level-based: is the new container there and up? */
