@@ -23,7 +23,17 @@ o=$(($$ % 200 + 20))				# per-run subnets and ports
 PB=$((30000 + ($$ % 500) * 10))
 N1=it60-$$-a N2=it60-$$-b N6=it60-$$-v6
 
+# Anonymous volumes reattached by name count as named for `docker rm -v`:
+# remove this script's containers, then their anonymous volumes.
 test_cleanup() {
+	local ids vols
+	mapfile -t ids < <(docker ps -aq --filter "label=dockrev.test.script=$T_ID")
+	if [ ${#ids[@]} -gt 0 ]; then
+		mapfile -t vols < <(docker inspect -f '{{range .Mounts}}{{.Name}}
+{{end}}' "${ids[@]}" | grep -E '^[0-9a-f]{64}$' | sort -u)
+		docker rm -f -v "${ids[@]}" >/dev/null
+		[ ${#vols[@]} -eq 0 ] || docker volume rm "${vols[@]}" >/dev/null
+	fi
 	docker rmi -f "$LOCAL:1" "$LOCAL:2" "$LOCAL:nosh" "$R/app:1" \
 		"$R/app:2" >/dev/null 2>&1
 	true
