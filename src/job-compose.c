@@ -307,7 +307,7 @@ job_run_compose_update(struct job_ctx *ctx, const struct job_compose_update *u,
 	json_t			*insp = NULL, *edit = NULL;
 	char			*path = NULL, *target = NULL, *cid = NULL;
 	char			*detail = NULL, why[DR_ERROR_MSG_MAX];
-	const char		*cfg_image, *file;
+	const char		*cfg_image, *file, *written_file;
 	int64_t			 sid;
 	enum dr_err		 err;
 
@@ -408,13 +408,27 @@ job_run_compose_update(struct job_ctx *ctx, const struct job_compose_update *u,
 			    "service's image");
 			goto done;
 		}
-		if ((orig = jc_read(file, &olen)) == NULL) {
+		written_file = file;
+		/* The file the edit writes: the .env when the image is
+		 * interpolated from a variable, else the compose file. */
+		{
+			struct compose_file			*cf = NULL;
+			const struct compose_file_service	*s;
+
+			if (compose_file_load(file, &cf, NULL) == DR_OK &&
+			    (s = compose_file_find(cf, u->service)) != NULL &&
+			    s->interpolated && u->env_file != NULL)
+				written_file = u->env_file;
+			compose_file_free(cf);
+		}
+		if ((orig = jc_read(written_file, &olen)) == NULL) {
 			job_finish(&r, STORE_JOB_FAILED, STORE_TARGET_FAILED,
 			    "cannot read the compose file");
 			goto done;
 		}
 		b64 = jc_b64(orig, olen);
-		edit = json_pack("{s:s, s:s}", "path", file, "original", b64);
+		edit = json_pack("{s:s, s:s}", "path", written_file, "original",
+		    b64);
 		free(b64);
 		free(orig);
 		ds = json_dumps(edit, JSON_COMPACT);
