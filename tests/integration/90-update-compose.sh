@@ -21,6 +21,8 @@ img_build "$R/bad:1.1" --health false --marker b11 >/dev/null
 img_build "$R/env:1.0" --health true --marker e10 >/dev/null
 img_build "$R/env:1.1" --health true --marker e11 >/dev/null
 img_build "$R/fl:latest" --health true --marker f1 >/dev/null
+img_build "$R/envbad:1.0" --health true --marker eb10 >/dev/null
+img_build "$R/envbad:1.1" --health false --marker eb11 >/dev/null
 
 # project NAME IMAGE-LINE: a one-service project "web" in its own dir.
 project() {
@@ -89,6 +91,20 @@ is ".env: the variable was edited, nothing else" "$(diff "$T_TMP/e/env.before" "
 cmp -s "$T_TMP/e/before.yml" "$T_TMP/e/docker-compose.yml"
 is ".env: the compose file is untouched" "$?" 0
 down e
+
+# ---- the tag in .env, and the new image is unhealthy: .env restored ----
+mkdir -p "$T_TMP/eb"
+printf '# versions\nAPP_IMAGE=%s\nOTHER=1\n' "$R/envbad:1.0" >"$T_TMP/eb/.env"
+cp "$T_TMP/eb/.env" "$T_TMP/eb/env.before"
+project eb '${APP_IMAGE}'
+out=$("${UPD[@]}" --service "${P}eb/web" 2>"$T_TMP/err")
+is ".env, unhealthy: rolled_back" "$(jq -r .state <<<"$out")" rolled_back
+cmp -s "$T_TMP/eb/env.before" "$T_TMP/eb/.env"
+is ".env, unhealthy: the .env file is restored byte for byte" "$?" 0
+cmp -s "$T_TMP/eb/before.yml" "$T_TMP/eb/docker-compose.yml"
+is ".env, unhealthy: the compose file is untouched" "$?" 0
+is ".env, unhealthy: the old image runs" "$(web_image eb)" "$R/envbad:1.0"
+down eb
 
 # ---- unhealthy: rollback -------------------------------------------------------------
 project b "$R/bad:1.0"
