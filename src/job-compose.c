@@ -380,22 +380,8 @@ job_run_compose_update(struct job_ctx *ctx, const struct job_compose_update *u,
 		detail = json_dumps(d, JSON_COMPACT);
 		json_decref(d);
 	}
-	store_job_step_begin(ctx->store, r.job, "pull", detail, &sid, NULL);
-	err = pull_image(ctx->docker, ctx->creds, ref, &ctx->host,
-	    u->want_digest, job_pull_log, &r, &pr, &e);
-	job_crash_seam("pull");
-	store_job_step_end(ctx->store, sid, err == DR_OK ? STORE_STEP_DONE :
-	    STORE_STEP_FAILED, NULL, err == DR_OK ? NULL : e.msg, NULL);
-	if (err != DR_OK) {
-		job_finish(&r, STORE_JOB_FAILED, STORE_TARGET_FAILED, e.msg);
+	if (job_pull_step(&r, detail, ref, u->want_digest, &pr) != DR_OK)
 		goto done;
-	}
-	{
-		struct store_target_refs	nr = { 0 };
-
-		nr.new_digest = pr.digest[0] ? pr.digest : NULL;
-		store_job_target_update(ctx->store, r.target, &nr, NULL);
-	}
 	if (strcmp(u->old_tag, u->new_tag) != 0) {
 		struct compose_file_change	 ch;
 		size_t				 olen;
@@ -503,17 +489,6 @@ out:
 	return err;
 }
 
-static const struct store_job_step *
-jc_step(const struct store_job *j, const char *name)
-{
-	size_t	i;
-
-	for (i = j->nsteps; i > 0; i--)
-		if (strcmp(j->steps[i - 1].name, name) == 0)
-			return &j->steps[i - 1];
-	return NULL;
-}
-
 void
 job_compose_recover(struct jrun *r, const struct store_job *j)
 {
@@ -523,10 +498,10 @@ job_compose_recover(struct jrun *r, const struct store_job *j)
 	const char			**files = NULL;
 	size_t				 i;
 
-	pull = jc_step(j, "pull");
-	health = jc_step(j, "health");
+	pull = job_find_step(j, "pull");
+	health = job_find_step(j, "health");
 	if (health != NULL && health->status == STORE_STEP_DONE &&
-	    jc_step(j, "rollback") == NULL) {
+	    job_find_step(j, "rollback") == NULL) {
 		job_finish(r, STORE_JOB_SUCCEEDED, STORE_TARGET_UPDATED,
 		    "updated (the gate had passed)");
 		return;
@@ -537,7 +512,7 @@ job_compose_recover(struct jrun *r, const struct store_job *j)
 		    "interrupted before any change");
 		goto out;
 	}
-	if (jc_step(j, "edit_compose") == NULL && jc_step(j, "up") == NULL) {
+	if (job_find_step(j, "edit_compose") == NULL && job_find_step(j, "up") == NULL) {
 		job_finish(r, STORE_JOB_FAILED, STORE_TARGET_UNCHANGED,
 		    "interrupted after the pull; nothing changed");
 		goto out;
@@ -551,7 +526,7 @@ job_compose_recover(struct jrun *r, const struct store_job *j)
 		files[i] = json_string_value(json_array_get(json_object_get(pd,
 		    "files"), i));
 	u.files = files;
-	if ((edit = jc_step(j, "edit_compose")) != NULL) {
+	if ((edit = job_find_step(j, "edit_compose")) != NULL) {
 		ed = json_loads(edit->detail, 0, NULL);
 		if (ed != NULL && edit->outcome != NULL &&
 		    (eo = json_loads(edit->outcome, 0, NULL)) != NULL) {

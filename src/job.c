@@ -134,6 +134,31 @@ job_crash_seam(const char *step)
 	}
 }
 
+enum dr_err
+job_pull_step(struct jrun *r, const char *detail, const struct imageref *ref,
+    const char *want_digest, struct pull_result *ret)
+{
+	struct store_target_refs	 nr = { 0 };
+	struct dr_error			 e;
+	int64_t				 sid;
+	enum dr_err			 err;
+
+	store_job_step_begin(r->ctx->store, r->job, "pull", detail, &sid,
+	    NULL);
+	err = pull_image(r->ctx->docker, r->ctx->creds, ref, &r->ctx->host,
+	    want_digest, job_pull_log, r, ret, &e);
+	job_crash_seam("pull");
+	store_job_step_end(r->ctx->store, sid, err == DR_OK ? STORE_STEP_DONE :
+	    STORE_STEP_FAILED, NULL, err == DR_OK ? NULL : e.msg, NULL);
+	if (err != DR_OK) {
+		job_finish(r, STORE_JOB_FAILED, STORE_TARGET_FAILED, e.msg);
+		return err;
+	}
+	nr.new_digest = ret->digest[0] ? ret->digest : NULL;
+	store_job_target_update(r->ctx->store, r->target, &nr, NULL);
+	return DR_OK;
+}
+
 /* Journals step `name`, runs fn, ends the step.  Returns fn's result. */
 static enum dr_err
 job_step(struct jrun *r, const char *name, const char *detail,
@@ -354,22 +379,8 @@ job_run_update(struct job_ctx *ctx, const struct job_update *u,
 	    "Config"), "Image")), u->new_ref);
 
 	/* Pull and verify before anything stops. */
-	store_job_step_begin(ctx->store, r.job, "pull", NULL, &sid, NULL);
-	err = pull_image(ctx->docker, ctx->creds, ref, &ctx->host,
-	    u->want_digest, job_pull_log, &r, &pr, &e);
-	job_crash_seam("pull");
-	store_job_step_end(ctx->store, sid, err == DR_OK ? STORE_STEP_DONE :
-	    STORE_STEP_FAILED, NULL, err == DR_OK ? NULL : e.msg, NULL);
-	if (err != DR_OK) {
-		job_finish(&r, STORE_JOB_FAILED, STORE_TARGET_FAILED, e.msg);
+	if (job_pull_step(&r, NULL, ref, u->want_digest, &pr) != DR_OK)
 		goto done;
-	}
-	{
-		struct store_target_refs	nr = { 0 };
-
-		nr.new_digest = pr.digest[0] ? pr.digest : NULL;
-		store_job_target_update(ctx->store, r.target, &nr, NULL);
-	}
 	if (strcmp(pr.image_id, old.image_id) == 0) {
 		job_finish(&r, STORE_JOB_SUCCEEDED, STORE_TARGET_UNCHANGED,
 		    "already runs that image");
@@ -427,7 +438,7 @@ out:
 	return err;
 }
 
-static const struct store_job_step *
+const struct store_job_step *
 job_find_step(const struct store_job *j, const char *name)
 {
 	size_t	i;

@@ -112,6 +112,16 @@ void		job_finish(struct jrun *, enum store_job_state,
 		    enum store_target_result, const char *summary);
 enum dr_err	job_gate(struct jrun *, const char *step, const char *name,
 		    struct health_report *rep, struct dr_error *reterr);
+struct imageref;
+struct pull_result;
+/* The "pull" step: pull and verify, record the new digest; on failure the
+ * job ends failed (nothing changed) and the error is returned. */
+enum dr_err	job_pull_step(struct jrun *, const char *detail,
+		    const struct imageref *ref, const char *want_digest,
+		    struct pull_result *ret);
+/* The job's last step called name, or NULL. */
+const struct store_job_step *job_find_step(const struct store_job *,
+		    const char *name);
 /* Compose recovery (job-compose.c): drives an interrupted compose job. */
 void		job_compose_recover(struct jrun *, const struct store_job *);
 
