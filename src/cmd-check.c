@@ -110,6 +110,7 @@ cmd_check(int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "docker-config", required_argument, NULL, 'c' },
+		{ "label-enable", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -121,8 +122,12 @@ cmd_check(int argc, char **argv)
 	bool			 json = false;
 	int			 ch, rc = 1;
 
+	o.label_enable = detect_label_enable_env();
 	while ((ch = getopt_long(argc, argv, "ajc:h", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'L':
+			o.label_enable = true;
+			break;
 		case 'a':
 			o.all = true;
 			break;
@@ -134,7 +139,7 @@ cmd_check(int argc, char **argv)
 			break;
 		case 'h':
 			printf("usage: dockrev check [--all] [--json] "
-			    "[--docker-config PATH]\n");
+			    "[--label-enable] [--docker-config PATH]\n");
 			return 0;
 		default:
 			return 2;

@@ -1,9 +1,11 @@
 /*
  * cmd-update: `dockrev update`, `dockrev jobs`, `dockrev job N`.  update
- * checks the one service, picks its new image (the same tag moved, or the
- * highest same-level candidate that runs on this host, or --to TAG), and
- * runs it as a journaled job, waiting for its end.  Exit status 0 only
- * when the job succeeded (or there was nothing to do).
+ * checks the services of its scope (one service, one stack, everything),
+ * picks each one's new image (the same tag moved, or the highest
+ * same-level candidate that runs on this host, or --to TAG for one
+ * service) and runs them as journaled jobs (cmd-run.c), waiting for their
+ * end.  Exit status 0 only when every job succeeded (or there was nothing
+ * to do).
  */
 #include "cmd.h"
 
@@ -14,280 +16,55 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd-run.h"
 #include "detect.h"
-#include "docker-client.h"
-#include "dockercfg.h"
 #include "imageref.h"
-#include "job.h"
 #include "store-job.h"
-#include "store.h"
+#include "store-stack.h"
 #include "xmalloc.h"
 
-struct upd_env {
-	struct docker		*docker;
-	struct store		*store;
-	struct dockercfg	*creds;
-	struct job_ctx		 ctx;
-};
-
-static void
-upd_echo(const char *line, void *arg)
+/* True when c is what name designates: its name, or "STACK/SERVICE". */
+bool
+cmd_matches(const struct inv_container *c, const char *name)
 {
-	fprintf(stderr, "  %s\n", line);
+	size_t	n;
+
+	if (strcmp(c->name, name) == 0)
+		return true;
+	if (c->kind == INV_STANDALONE || c->stack == NULL || c->service == NULL)
+		return false;
+	n = strlen(c->stack);
+	return strncmp(name, c->stack, n) == 0 && name[n] == '/' &&
+	    strcmp(name + n + 1, c->service) == 0;
 }
 
-static void
-upd_env_done(struct upd_env *env)
-{
-	store_close(env->store);
-	dockercfg_free(env->creds);
-	docker_free(env->docker);
-}
-
-/* Opens the engine and the store and finishes interrupted jobs. */
+/*
+ * Plans the update of it into *ri: 1 when there is one, 0 when it is up
+ * to date (or skipped), -1 on a problem worth an error (printed when
+ * loud).
+ */
 static int
-upd_env_open(struct upd_env *env, const char *docker_config, bool quiet)
+upd_plan(const struct detect_item *it, const char *to, const char *scope,
+    struct run_item *ri, bool loud)
 {
+	struct imageref	*ref = NULL;
 	struct dr_error	 e;
-	char		*path = NULL;
-	int		 n = 0;
+	struct buf	 nref;
+	const char	*new_tag = NULL, *want = NULL;
+	size_t		 i;
+	int		 rc = -1;
 
-	memset(env, 0, sizeof(*env));
-	if (docker_open(NULL, &env->docker, &e) != DR_OK ||
-	    store_default_path(&path, &e) != DR_OK ||
-	    store_open(path, &env->store, &e) != DR_OK ||
-	    dockercfg_load(docker_config, &env->creds, &e) != DR_OK) {
-		fprintf(stderr, "dockrev: %s\n", e.msg);
-		free(path);
-		upd_env_done(env);
-		return 1;
-	}
-	free(path);
-	env->ctx.docker = env->docker;
-	env->ctx.store = env->store;
-	env->ctx.creds = env->creds;
-	platform_set(&env->ctx.host, span_str(docker_version(env->docker)->os),
-	    span_str(docker_version(env->docker)->arch), span_make("", 0));
-	if (!quiet)
-		env->ctx.echo = upd_echo;
-	if (job_recover(&env->ctx, &n, &e) != DR_OK)
-		fprintf(stderr, "dockrev: recovery: %s\n", e.msg);
-	else if (n > 0)
-		fprintf(stderr, "dockrev: finished %d interrupted job(s)\n", n);
-	return 0;
-}
-
-static long
-upd_seconds(const char *s, const char *what)
-{
-	char	*end;
-	double	 v = strtod(s, &end);
-
-	if (*end != '\0' || v <= 0 || v > 86400) {
-		fprintf(stderr, "dockrev update: bad %s \"%s\"\n", what, s);
+	memset(ri, 0, sizeof(*ri));
+	if (it->status == DETECT_SKIPPED && !loud)
+		return 0;
+	if (it->status == DETECT_SKIPPED || it->status == DETECT_ERROR) {
+		fprintf(stderr, "dockrev update: %s: %s\n", it->c->name,
+		    it->reason ? it->reason : "cannot be checked");
 		return -1;
 	}
-	return (long)(v * 1000);
-}
-
-static void
-upd_print_job(struct store *st, int64_t id, bool json)
-{
-	struct store_job	*j = NULL;
-	json_t			*o;
-	size_t			 i;
-
-	if (store_job_get(st, id, &j, NULL) != DR_OK)
-		return;
-	if (json) {
-		o = job_to_json(st, j, false);
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		printf("\n");
-		json_decref(o);
-	} else {
-		printf("job %lld %s: %s\n", (long long)j->id,
-		    store_job_state_name(j->state), j->summary ? j->summary :
-		    "");
-		for (i = 0; i < j->ntargets; i++)
-			printf("  %s: %s@%s -> %s@%s (%s)\n",
-			    j->targets[i].service, j->targets[i].old_tag ?
-			    j->targets[i].old_tag : "?", j->targets[i].old_digest ?
-			    j->targets[i].old_digest : "-", j->targets[i].new_tag ?
-			    j->targets[i].new_tag : "?", j->targets[i].new_digest ?
-			    j->targets[i].new_digest : "-",
-			    store_target_result_name(j->targets[i].result));
-	}
-	store_job_free(j);
-}
-
-/* Runs u for the Compose service of it, from its container's labels. */
-static enum dr_err
-upd_compose(struct upd_env *env, const struct detect_item *it,
-    const struct job_update *u, int64_t *ret_id,
-    enum store_job_state *ret_state, struct dr_error *reterr)
-{
-	struct job_compose_update	 cu = { 0 };
-	const char			*files, *wd, *envf;
-	char				**fv = NULL, *copy, *tok, *save = NULL;
-	char				*dotenv = NULL;
-	size_t				 n = 0, i;
-	enum dr_err			 err;
-
-	files = inventory_label(it->c, "com.docker.compose.project.config_files");
-	wd = inventory_label(it->c, "com.docker.compose.project.working_dir");
-	envf = inventory_label(it->c,
-	    "com.docker.compose.project.environment_file");
-	if (files == NULL || *files == '\0')
-		return dr_fail(reterr, DR_ENOTFOUND, "%s: no compose files in "
-		    "its labels", it->c->name);
-	copy = xstrdup(files);
-	for (tok = strtok_r(copy, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
-		fv = xreallocarray(fv, n + 1, sizeof(*fv));
-		fv[n++] = tok[0] == '/' || wd == NULL ? xstrdup(tok) :
-		    xasprintf("%s/%s", wd, tok);
-	}
-	if (envf == NULL && wd != NULL) {
-		dotenv = xasprintf("%s/.env", wd);
-		if (access(dotenv, R_OK) == 0)
-			envf = dotenv;
-	}
-	for (i = 0; i < n; i++) {
-		if (access(fv[i], R_OK) != 0) {
-			err = dr_fail(reterr, DR_ENOTFOUND, "compose file %s "
-			    "does not exist (moved?); nothing changed", fv[i]);
-			goto out;
-		}
-	}
-	cu.project = it->c->stack;
-	cu.service = it->c->service;
-	cu.files = (const char *const *)fv;
-	cu.nfiles = n;
-	cu.env_file = envf;
-	cu.container = it->c->id;
-	cu.new_ref = u->new_ref;
-	cu.want_digest = u->want_digest;
-	cu.old_tag = u->old_tag;
-	cu.new_tag = u->new_tag;
-	cu.trigger = u->trigger;
-	cu.trigger_params = u->trigger_params;
-	err = job_run_compose_update(&env->ctx, &cu, ret_id, ret_state, reterr);
-out:
-	for (i = 0; i < n; i++)
-		free(fv[i]);
-	free(fv);
-	free(copy);
-	free(dotenv);
-	return err;
-}
-
-int
-cmd_update(int argc, char **argv)
-{
-	static const struct option	 longopts[] = {
-		{ "service", required_argument, NULL, 's' },
-		{ "to", required_argument, NULL, 't' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "docker-config", required_argument, NULL, 'c' },
-		{ "deadline", required_argument, NULL, 'D' },
-		{ "settle", required_argument, NULL, 'S' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct upd_env		 env;
-	struct detect_opts	 o = { 0 };
-	struct detect_result	*res = NULL;
-	struct detect_item	*it = NULL;
-	struct job_update	 u = { 0 };
-	struct imageref		*ref = NULL;
-	struct dr_error		 e;
-	struct buf		 nref;
-	const char		*service = NULL, *to = NULL, *cfg = NULL;
-	const char		*new_tag = NULL, *want = NULL;
-	enum store_job_state	 state = STORE_JOB_FAILED;
-	enum dr_err		 err;
-	int64_t			 id = 0;
-	long			 deadline = 0, settle = 0;
-	bool			 dry = false, yes = false, json = false;
-	size_t			 i;
-	int			 ch, rc = 1;
-
-	buf_init(&nref, IMAGEREF_MAX);
-	while ((ch = getopt_long(argc, argv, "s:t:nyjc:", longopts, NULL)) !=
-	    -1) {
-		switch (ch) {
-		case 's': service = optarg; break;
-		case 't': to = optarg; break;
-		case 'n': dry = true; break;
-		case 'y': yes = true; break;
-		case 'j': json = true; break;
-		case 'c': cfg = optarg; break;
-		case 'D':
-			if ((deadline = upd_seconds(optarg, "--deadline")) < 0)
-				return 2;
-			break;
-		case 'S':
-			if ((settle = upd_seconds(optarg, "--settle")) < 0)
-				return 2;
-			break;
-		default:
-			return 2;
-		}
-	}
-	if (service == NULL || optind != argc) {
-		fprintf(stderr, "usage: dockrev update --service NAME [--to TAG] "
-		    "[--dry-run] [--yes] [--json] [--deadline S] [--settle S]\n");
-		return 2;
-	}
-	if (to != NULL && !imageref_valid_tag(span_str(to))) {
-		fprintf(stderr, "dockrev update: \"%s\" is not a valid tag\n", to);
-		return 2;
-	}
-	if (upd_env_open(&env, cfg, json) != 0)
-		return 1;
-	env.ctx.health.deadline_ms = deadline;
-	env.ctx.health.settle_ms = settle;
-
-	o.docker_config = cfg;
-	if (strchr(service, '/') == NULL)
-		o.only = service;
-	if (detect_run(env.docker, &o, &res, &e) != DR_OK) {
-		fprintf(stderr, "dockrev: %s\n", e.msg);
-		goto out;
-	}
-	for (i = 0; i < res->nitems && it == NULL; i++) {
-		const struct inv_container	*c = res->items[i].c;
-		size_t				 n;
-
-		if (strcmp(c->name, service) == 0)
-			it = &res->items[i];
-		else if (c->kind == INV_COMPOSE && c->stack != NULL &&
-		    c->service != NULL && (n = strlen(c->stack)) <
-		    strlen(service) && strncmp(service, c->stack, n) == 0 &&
-		    service[n] == '/' && strcmp(service + n + 1, c->service) ==
-		    0)
-			it = &res->items[i];
-	}
-	if (it == NULL) {
-		fprintf(stderr, "dockrev update: no running container or "
-		    "Compose service \"%s\"\n", service);
-		goto out;
-	}
-	if (it->c->kind == INV_SWARM) {
-		fprintf(stderr, "dockrev update: %s belongs to Swarm stack %s; "
-		    "Swarm updates are not supported yet\n", service,
-		    it->c->stack ? it->c->stack : "?");
-		goto out;
-	}
-	if (it->status == DETECT_SKIPPED || it->status == DETECT_ERROR) {
-		fprintf(stderr, "dockrev update: %s: %s\n", service,
-		    it->reason ? it->reason : "cannot be checked");
-		goto out;
-	}
 	if (imageref_parse(span_str(it->c->image), &ref, &e) != DR_OK) {
-		fprintf(stderr, "dockrev update: %s\n", e.msg);
-		goto out;
+		fprintf(stderr, "dockrev update: %s: %s\n", it->c->name, e.msg);
+		return -1;
 	}
 	if (to != NULL) {
 		new_tag = to;
@@ -311,80 +88,283 @@ cmd_update(int argc, char **argv)
 		}
 	}
 	if (new_tag == NULL) {
-		printf("%s is up to date", service);
-		for (i = 0; i < it->ncands; i++)
-			printf("%s%s", i ? ", " : " (newer, use --to: ",
-			    it->cands[i].tag);
-		printf("%s\n", it->ncands ? ")" : "");
 		rc = 0;
 		goto out;
 	}
+	buf_init(&nref, IMAGEREF_MAX);
 	imageref_format_repo(ref, &nref);
 	buf_printf(&nref, ":%s", new_tag);
-	u.container = service;
-	u.new_ref = buf_str(&nref);
-	u.want_digest = want;
-	u.old_tag = imageref_tag(ref);
-	u.new_tag = new_tag;
-	u.trigger = STORE_TRIGGER_CLI;
+	run_item_from_container(ri, it->c);
+	ri->job_kind = STORE_JOB_UPDATE;
+	ri->new_ref = buf_steal(&nref);
+	ri->want_digest = want ? xstrdup(want) : NULL;
+	ri->old_tag = xstrdup(imageref_tag(ref));
+	ri->new_tag = xstrdup(new_tag);
+	if (scope != NULL)
+		ri->trigger_params = xstrdup(scope);
+	rc = 1;
+out:
+	imageref_free(ref);
+	return rc;
+}
+
+/* Prints the plan (--dry-run) as text or as one JSON array. */
+static void
+upd_print_plan(const struct run_item *items, size_t n, bool json)
+{
+	json_t	*a;
+	size_t	 i;
+
+	if (!json) {
+		for (i = 0; i < n; i++)
+			printf("plan: %s: %s -> %s%s%s (pull, %s, health gate, "
+			    "rollback on failure)\n", items[i].name,
+			    items[i].image, items[i].new_ref, items[i].want_digest ?
+			    " @ " : "", items[i].want_digest ?
+			    items[i].want_digest : "", items[i].kind ==
+			    INV_COMPOSE ? "compose up of the service" :
+			    "recreate with the same configuration");
+		return;
+	}
+	a = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:b, s:s, s:s, s:s, s:s?}",
+		    "dry_run", 1, "service", items[i].name, "image",
+		    items[i].image, "new_image", items[i].new_ref, "new_digest",
+		    items[i].want_digest));
+	json_dumpf(a, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("\n");
+	json_decref(a);
+}
+
+/* Asks before changing anything; true to go on. */
+static bool
+upd_confirm(const struct run_item *items, size_t n, int *rc)
+{
+	char	answer[16] = "";
+	size_t	i;
+
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr, "dockrev update: not a terminal: add --yes to "
+		    "update %s%s\n", items[0].name, n > 1 ? " and the others" :
+		    "");
+		*rc = 2;
+		return false;
+	}
+	for (i = 0; i < n; i++)
+		printf("update %s: %s -> %s\n", items[i].name, items[i].image,
+		    items[i].new_ref);
+	printf("go on? [y/N] ");
+	fflush(stdout);
+	if (fgets(answer, sizeof(answer), stdin) == NULL ||
+	    (answer[0] != 'y' && answer[0] != 'Y')) {
+		printf("nothing changed\n");
+		*rc = 1;
+		return false;
+	}
+	return true;
+}
+
+/* Prints the jobs: text lines, one JSON object (one service) or an array. */
+void
+cmd_print_jobs(const int64_t *ids, size_t n, bool json, bool one)
+{
+	struct run_env	 env;
+	size_t		 i;
+
+	if (run_env_open(&env, NULL, true, false) != 0)
+		return;
+	if (json && !one)
+		printf("[");
+	for (i = 0; i < n; i++) {
+		if (ids[i] <= 0)
+			continue;
+		if (json && !one && i > 0)
+			printf(",");
+		run_print_job(env.store, ids[i], json);
+	}
+	if (json && !one)
+		printf("]\n");
+	run_env_done(&env);
+}
+
+int
+cmd_update(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "service", required_argument, NULL, 's' },
+		{ "stack", required_argument, NULL, 'k' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "to", required_argument, NULL, 't' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "docker-config", required_argument, NULL, 'c' },
+		{ "deadline", required_argument, NULL, 'D' },
+		{ "settle", required_argument, NULL, 'S' },
+		{ "parallel", required_argument, NULL, 'P' },
+		{ "label-enable", no_argument, NULL, 'L' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run_env		 env;
+	struct run_opts		 ro = { 0 };
+	struct detect_opts	 o = { 0 };
+	struct detect_result	*res = NULL;
+	struct run_item		*items = NULL;
+	struct dr_error		 e;
+	const char		*service = NULL, *stack = NULL, *to = NULL;
+	char			*scope = NULL, *project = NULL;
+	int64_t			*ids = NULL;
+	size_t			 n = 0, i, j, bad, errors = 0;
+	bool			 all = false, dry = false, yes = false;
+	bool			 json = false, dup, found = false;
+	int			 ch, nscopes, rc = 1, p;
+
+	o.label_enable = detect_label_enable_env();
+	while ((ch = getopt_long(argc, argv, "s:t:nyjc:", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'L': o.label_enable = true; break;
+		case 's': service = optarg; break;
+		case 'k': stack = optarg; break;
+		case 'a': all = true; break;
+		case 't': to = optarg; break;
+		case 'n': dry = true; break;
+		case 'y': yes = true; break;
+		case 'j': json = true; break;
+		case 'c': ro.docker_config = optarg; break;
+		case 'D':
+			if ((ro.health.deadline_ms = run_seconds(optarg,
+			    "--deadline")) < 0)
+				return 2;
+			break;
+		case 'S':
+			if ((ro.health.settle_ms = run_seconds(optarg,
+			    "--settle")) < 0)
+				return 2;
+			break;
+		case 'P':
+			if ((ro.parallel = run_parallel(optarg)) == 0)
+				return 2;
+			break;
+		default:
+			return 2;
+		}
+	}
+	nscopes = (service != NULL) + (stack != NULL) + all;
+	if (nscopes != 1 || optind != argc || (to != NULL && service == NULL)) {
+		fprintf(stderr, "usage: dockrev update (--service NAME | --stack "
+		    "STACK | --all) [--to TAG (with --service)] [--dry-run] "
+		    "[--yes] [--json] [--deadline S] [--settle S] "
+		    "[--parallel N] [--label-enable]\n");
+		return 2;
+	}
+	if (to != NULL && !imageref_valid_tag(span_str(to))) {
+		fprintf(stderr, "dockrev update: \"%s\" is not a valid tag\n", to);
+		return 2;
+	}
+	ro.quiet = json;
+	if (run_env_open(&env, ro.docker_config, json, true) != 0)
+		return 1;
+	o.docker_config = ro.docker_config;
+	if (service != NULL && strchr(service, '/') == NULL)
+		o.only = service;
+	if (stack != NULL) {
+		struct store_stack	*reg = run_registered(env.store, stack);
+
+		if (reg != NULL)
+			stack = project = xstrdup(reg->project);
+		store_stack_free(reg);
+	}
+	if (detect_run(env.docker, &o, &res, &e) != DR_OK) {
+		fprintf(stderr, "dockrev: %s\n", e.msg);
+		run_env_done(&env);
+		free(project);
+		return 1;
+	}
+	run_env_done(&env);
+	if (stack != NULL) {
+		json_t	*sj = json_pack("{s:s, s:s}", "scope", "stack", "stack",
+		    stack);
+
+		scope = json_dumps(sj, JSON_COMPACT);
+		json_decref(sj);
+	} else if (all)
+		scope = xstrdup("{\"scope\":\"all\"}");
+
+	items = xcalloc(res->nitems + 1, sizeof(*items));
+	for (i = 0; i < res->nitems; i++) {
+		const struct inv_container	*c = res->items[i].c;
+
+		if (service != NULL && !cmd_matches(c, service))
+			continue;
+		if (stack != NULL && (c->stack == NULL || c->kind ==
+		    INV_STANDALONE || strcmp(c->stack, stack) != 0))
+			continue;
+		/* One job per service, whatever its number of replicas. */
+		for (j = 0, dup = false; j < n && !dup; j++)
+			dup = c->stack != NULL && c->service != NULL &&
+			    items[j].stack != NULL && strcmp(items[j].stack,
+			    c->stack) == 0 && strcmp(items[j].service,
+			    c->service) == 0;
+		if (dup || (found && service != NULL))
+			continue;
+		found = true;
+		p = upd_plan(&res->items[i], to, scope, &items[n],
+		    service != NULL);
+		if (p < 0)
+			errors++;
+		else if (p > 0)
+			n++;
+		else if (service != NULL) {
+			const struct detect_item	*it = &res->items[i];
+
+			printf("%s is up to date", service);
+			for (j = 0; j < it->ncands; j++)
+				printf("%s%s", j ? ", " : " (newer, use --to: ",
+				    it->cands[j].tag);
+			printf("%s\n", it->ncands ? ")" : "");
+		}
+	}
+	if (!found) {
+		fprintf(stderr, "dockrev update: no running container or %s "
+		    "\"%s\"\n", stack ? "stack" : "Compose service", stack ?
+		    stack : service ? service : "*");
+		goto out;
+	}
+	if (service != NULL && errors > 0)
+		goto out;
+	if (n == 0) {
+		if (service == NULL)
+			printf("%s\n", json ? "[]" : "everything is up to date");
+		rc = errors > 0 ? 1 : 0;
+		goto out;
+	}
 	if (dry) {
-		if (json)
-			printf("{\"dry_run\": true, \"service\": \"%s\", "
-			    "\"image\": \"%s\", \"new_image\": \"%s\", "
-			    "\"new_digest\": %s%s%s}\n", service, it->c->image,
-			    u.new_ref, want ? "\"" : "", want ? want : "null",
-			    want ? "\"" : "");
-		else
-			printf("plan: %s: %s -> %s%s%s (pull, recreate with the "
-			    "same configuration, health gate, rollback on "
-			    "failure)\n", service, it->c->image, u.new_ref,
-			    want ? " @ " : "", want ? want : "");
+		upd_print_plan(items, n, json);
 		rc = 0;
 		goto out;
 	}
-	if (!yes) {
-		char	answer[16] = "";
-
-		if (!isatty(STDIN_FILENO)) {
-			fprintf(stderr, "dockrev update: not a terminal: add "
-			    "--yes to update %s to %s\n", service, u.new_ref);
-			rc = 2;
-			goto out;
-		}
-		printf("update %s: %s -> %s? [y/N] ", service, it->c->image,
-		    u.new_ref);
-		fflush(stdout);
-		if (fgets(answer, sizeof(answer), stdin) == NULL ||
-		    (answer[0] != 'y' && answer[0] != 'Y')) {
-			printf("nothing changed\n");
-			rc = 1;
-			goto out;
-		}
-	}
-	if (it->c->kind == INV_COMPOSE)
-		err = upd_compose(&env, it, &u, &id, &state, &e);
-	else
-		err = job_run_update(&env.ctx, &u, &id, &state, &e);
-	if (err != DR_OK) {
-		fprintf(stderr, "dockrev update: %s\n", e.msg);
-		if (id > 0)
-			upd_print_job(env.store, id, json);
+	if (!yes && !upd_confirm(items, n, &rc))
 		goto out;
-	}
-	upd_print_job(env.store, id, json);
-	rc = state == STORE_JOB_SUCCEEDED ? 0 : 1;
+	bad = run_items(&ro, items, n, &ids);
+	cmd_print_jobs(ids, n, json, service != NULL);
+	rc = bad == 0 && errors == 0 ? 0 : 1;
 out:
-	imageref_free(ref);
-	buf_done(&nref);
+	for (i = 0; i < n; i++)
+		run_item_done(&items[i]);
+	free(items);
+	free(ids);
+	free(scope);
+	free(project);
 	detect_result_free(res);
-	upd_env_done(&env);
 	return rc;
 }
 
 int
 cmd_jobs(int argc, char **argv)
 {
-	struct upd_env		 env;
+	struct run_env		 env;
 	struct store_job_filter	 f = { 0 };
 	struct store_job_list	 l;
 	struct dr_error		 e;
@@ -396,12 +376,12 @@ cmd_jobs(int argc, char **argv)
 		fprintf(stderr, "usage: dockrev jobs [--json]\n");
 		return 2;
 	}
-	if (upd_env_open(&env, NULL, true) != 0)
+	if (run_env_open(&env, NULL, true, true) != 0)
 		return 1;
 	f.limit = 50;
 	if (store_job_list(env.store, &f, &l, &e) != DR_OK) {
 		fprintf(stderr, "dockrev: %s\n", e.msg);
-		upd_env_done(&env);
+		run_env_done(&env);
 		return 1;
 	}
 	a = json_array();
@@ -423,14 +403,14 @@ cmd_jobs(int argc, char **argv)
 	}
 	json_decref(a);
 	store_job_list_done(&l);
-	upd_env_done(&env);
+	run_env_done(&env);
 	return 0;
 }
 
 int
 cmd_job(int argc, char **argv)
 {
-	struct upd_env		 env;
+	struct run_env		 env;
 	struct store_job	*j = NULL;
 	struct dr_error		 e;
 	json_t			*o;
@@ -447,7 +427,7 @@ cmd_job(int argc, char **argv)
 		fprintf(stderr, "usage: dockrev job ID [--json]\n");
 		return 2;
 	}
-	if (upd_env_open(&env, NULL, true) != 0)
+	if (run_env_open(&env, NULL, true, true) != 0)
 		return 1;
 	if (store_job_get(env.store, id, &j, &e) != DR_OK) {
 		fprintf(stderr, "dockrev: %s\n", e.msg);
@@ -458,7 +438,7 @@ cmd_job(int argc, char **argv)
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		printf("\n");
 	} else {
-		upd_print_job(env.store, id, false);
+		run_print_job(env.store, id, false);
 		printf("steps:\n");
 		for (i = 0; i < j->nsteps; i++)
 			printf("  %2d %-18s %s%s%s\n", j->steps[i].seq,
@@ -475,6 +455,6 @@ cmd_job(int argc, char **argv)
 	rc = 0;
 out:
 	store_job_free(j);
-	upd_env_done(&env);
+	run_env_done(&env);
 	return rc;
 }

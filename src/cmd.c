@@ -7,12 +7,19 @@
 #include <string.h>
 
 static const struct cmd_entry cmd_table[] = {
-	{ "check", cmd_check, "check [--all] [--json] [--docker-config PATH]",
+	{ "check", cmd_check, "check [--all] [--json] [--label-enable] "
+	    "[--docker-config PATH]",
 	    "find available updates for every container (read-only)" },
-	{ "update", cmd_update, "update --service NAME [--to TAG] [--dry-run] "
-	    "[--yes] [--json] [--deadline S] [--settle S]",
-	    "update one standalone container under a health gate, rolling "
-	    "back on failure" },
+	{ "update", cmd_update, "update (--service NAME | --stack STACK | "
+	    "--all) [--to TAG] [--dry-run] [--yes] [--json] [--deadline S] "
+	    "[--settle S] [--parallel N] [--label-enable]",
+	    "update services under a health gate, rolling back on failure" },
+	{ "rollback", cmd_rollback, "rollback --service NAME [--to DIGEST|TAG] "
+	    "[--dry-run] [--yes] [--json] [--deadline S] [--settle S]",
+	    "put back the image a service ran before (or the one named)" },
+	{ "stack", cmd_stack, "stack add NAME -f FILE [-f FILE ...] "
+	    "[--env-file FILE] [--project-name NAME] | stack ls [--json] | "
+	    "stack rm NAME", "register the files of a Compose stack" },
 	{ "jobs", cmd_jobs, "jobs [--json]", "list recent jobs" },
 	{ "job", cmd_job, "job ID [--json]", "one job: targets, steps, log" },
 };
@@ -40,5 +47,6 @@ cmd_usage(int to_stderr)
 		    cmd_table[i].name, cmd_table[i].summary,
 		    cmd_table[i].usage);
 	fprintf(f, "\nenvironment: DOCKER_HOST, DOCKER_TLS_VERIFY, "
-	    "DOCKER_CERT_PATH, DOCKER_CONFIG\n");
+	    "DOCKER_CERT_PATH, DOCKER_CONFIG, DOCKREV_STATE_DIR,\n"
+	    "  DOCKREV_COMPOSE_BIN, DOCKREV_LABEL_ENABLE\n");
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "dockercfg.h"
@@ -35,6 +36,7 @@ struct work {
 	const struct platform	*host;
 	struct imageref		*ref;
 	struct policy		*pol;
+	bool			 label_enable;	/* opt-in mode */
 	char			**local;	/* RepoDigests of this repo */
 	size_t			 nlocal;
 	bool			 versioned;
@@ -46,6 +48,21 @@ struct work {
 	struct registry_req	*cand_blob[DETECT_CANDIDATES_MAX];
 	struct cand_ref		 cref[DETECT_CANDIDATES_MAX];
 };
+
+bool
+detect_label_enable_env(void)
+{
+	static const char	*vars[] = { "DOCKREV_LABEL_ENABLE",
+				    "WATCHTOWER_LABEL_ENABLE" };
+	const char		*v;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if ((v = getenv(vars[i])) != NULL && (strcmp(v, "1") == 0 ||
+		    strcasecmp(v, "true") == 0))
+			return true;
+	return false;
+}
 
 const char *
 detect_status_name(enum detect_status s)
@@ -140,6 +157,11 @@ detect_prepare(struct work *w, const struct inventory *inv,
 	}
 	if (policy_skip(w->pol, &reason)) {
 		item_set(it, DETECT_SKIPPED, "%s", reason);
+		return false;
+	}
+	if (w->label_enable && !policy_enabled(w->pol)) {
+		item_set(it, DETECT_SKIPPED, "not enabled by a label (opt-in "
+		    "mode: dockrev.enable=true)");
 		return false;
 	}
 	if (imageref_parse(span_str(c->image), &w->ref, &e) != DR_OK) {
@@ -534,6 +556,7 @@ detect_run(struct docker *d, const struct detect_opts *o,
 		res->items[i].status = DETECT_UP_TO_DATE;
 		w[i].item = &res->items[i];
 		w[i].host = &res->host;
+		w[i].label_enable = o->label_enable;
 		if (o->only != NULL && strcmp(o->only, res->items[i].c->name) !=
 		    0) {
 			item_set(&res->items[i], DETECT_SKIPPED, "not asked");

@@ -56,6 +56,10 @@ struct detect_opts {
 	bool		 all;		/* stopped containers too */
 	const char	*docker_config;	/* config.json path; NULL: default */
 	const char	*only;		/* check only this container; NULL: all */
+	/* Opt-in mode (Watchtower's --label-enable, WUD's watchbydefault
+	 * =false): containers without an enable label set to true are
+	 * skipped. */
+	bool		 label_enable;	/* see detect_label_enable_env() */
 	/* Called at the start of each round, for a progress indicator. */
 	void		(*progress)(const char *what, void *arg);
 	void		*progress_arg;
@@ -78,6 +82,10 @@ struct detect_result {
  * 401, bad manifest) are item errors; only failures to talk to the engine
  * or to read the docker config fail the whole call.
  */
+/* True when DOCKREV_LABEL_ENABLE (or Watchtower's WATCHTOWER_LABEL_ENABLE)
+ * is "true" or "1": the default of detect_opts.label_enable. */
+bool		detect_label_enable_env(void);
+
 enum dr_err	detect_run(struct docker *d, const struct detect_opts *,
 		    struct detect_result **ret, struct dr_error *reterr);
 void		detect_result_free(struct detect_result *);

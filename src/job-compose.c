@@ -243,21 +243,11 @@ jc_rollback(struct jrun *r, const struct job_compose_update *u,
 	}
 	if (err == DR_OK && (err = imageref_parse(span_str(old_ref), &ref,
 	    &e)) == DR_OK) {
-		struct buf	repo;
-		char		*q;
+		struct pull_result	pr;
 
-		buf_init(&repo, IMAGEREF_MAX);
-		imageref_format_repo(ref, &repo);
-		char	*erepo = docker_escape(buf_str(&repo));
-
-		q = xasprintf("/images/%s/tag?repo=%s&tag=%s", old_id, erepo,
-		    imageref_tag(ref));
-		err = docker_call(r->ctx->docker, "POST", q, NULL, NULL, &e);
-		if (err == DR_OK)
+		if ((err = pull_tag_local(r->ctx->docker, old_id, ref, NULL, &pr,
+		    &e)) == DR_OK)
 			job_log(r, "tagged %s as %s", old_id, old_ref);
-		free(q);
-		free(erepo);
-		buf_done(&repo);
 	}
 	if (err == DR_OK)
 		err = jc_compose(r, u, COMPOSE_CLI_UP_NO_PULL, &e);
@@ -332,7 +322,7 @@ job_run_compose_update(struct job_ctx *ctx, const struct job_compose_update *u,
 	buf_printf(&old_ref, "%s:%s", buf_str(&repo), u->old_tag);
 
 	target = xasprintf("%s/%s", u->project, u->service);
-	spec.kind = STORE_JOB_UPDATE;
+	spec.kind = u->kind;
 	spec.scope = STORE_SCOPE_SERVICE;
 	spec.stack = u->project;
 	spec.target = target;
@@ -380,7 +370,8 @@ job_run_compose_update(struct job_ctx *ctx, const struct job_compose_update *u,
 		detail = json_dumps(d, JSON_COMPACT);
 		json_decref(d);
 	}
-	if (job_pull_step(&r, detail, ref, u->want_digest, &pr) != DR_OK)
+	if (job_pull_step(&r, detail, ref, u->source, u->want_digest, &pr) !=
+	    DR_OK)
 		goto done;
 	if (strcmp(u->old_tag, u->new_tag) != 0) {
 		struct compose_file_change	 ch;

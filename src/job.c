@@ -136,17 +136,31 @@ job_crash_seam(const char *step)
 
 enum dr_err
 job_pull_step(struct jrun *r, const char *detail, const struct imageref *ref,
-    const char *want_digest, struct pull_result *ret)
+    const char *source, const char *want_digest, struct pull_result *ret)
 {
 	struct store_target_refs	 nr = { 0 };
+	struct imageref			*src = NULL;
 	struct dr_error			 e;
 	int64_t				 sid;
 	enum dr_err			 err;
 
 	store_job_step_begin(r->ctx->store, r->job, "pull", detail, &sid,
 	    NULL);
-	err = pull_image(r->ctx->docker, r->ctx->creds, ref, &r->ctx->host,
-	    want_digest, job_pull_log, r, ret, &e);
+	if (source != NULL && strncmp(source, "sha256:", 7) == 0) {
+		job_log(r, "no pull: %s is here, tagged as the target", source);
+		err = pull_tag_local(r->ctx->docker, source, ref,
+		    &r->ctx->host, ret, &e);
+	} else if (source != NULL) {
+		if ((err = imageref_parse(span_str(source), &src, &e)) == DR_OK &&
+		    (err = pull_image(r->ctx->docker, r->ctx->creds, src,
+		    &r->ctx->host, want_digest, job_pull_log, r, ret, &e)) ==
+		    DR_OK)
+			err = pull_tag_local(r->ctx->docker, ret->image_id, ref,
+			    &r->ctx->host, ret, &e);
+		imageref_free(src);
+	} else
+		err = pull_image(r->ctx->docker, r->ctx->creds, ref,
+		    &r->ctx->host, want_digest, job_pull_log, r, ret, &e);
 	job_crash_seam("pull");
 	store_job_step_end(r->ctx->store, sid, err == DR_OK ? STORE_STEP_DONE :
 	    STORE_STEP_FAILED, NULL, err == DR_OK ? NULL : e.msg, NULL);
@@ -343,7 +357,7 @@ job_run_update(struct job_ctx *ctx, const struct job_update *u,
 	rollback_label = job_label(inspect, "dockrev.rollback");
 	imageref_format_repo(ref, &repo);
 
-	spec.kind = STORE_JOB_UPDATE;
+	spec.kind = u->kind;
 	spec.scope = STORE_SCOPE_SERVICE;
 	spec.target = u->container;
 	spec.trigger = u->trigger;
@@ -379,7 +393,8 @@ job_run_update(struct job_ctx *ctx, const struct job_update *u,
 	    "Config"), "Image")), u->new_ref);
 
 	/* Pull and verify before anything stops. */
-	if (job_pull_step(&r, NULL, ref, u->want_digest, &pr) != DR_OK)
+	if (job_pull_step(&r, NULL, ref, u->source, u->want_digest, &pr) !=
+	    DR_OK)
 		goto done;
 	if (strcmp(pr.image_id, old.image_id) == 0) {
 		job_finish(&r, STORE_JOB_SUCCEEDED, STORE_TARGET_UNCHANGED,
@@ -567,6 +582,11 @@ job_to_json(struct store *st, const struct store_job *j, bool with_log)
 	    job_str(j->summary), "dry_run", j->dry_run, "created_at",
 	    (json_int_t)j->created_at, "started_at", (json_int_t)j->started_at,
 	    "finished_at", (json_int_t)j->finished_at);
+	x = j->trigger_params != NULL ? json_loads(j->trigger_params, 0, NULL) :
+	    NULL;
+	json_object_set_new(o, "trigger_params", x != NULL ? x :
+	    json_object());
+	json_object_set_new(o, "owner", job_str(j->owner));
 	a = json_array();
 	for (i = 0; i < j->ntargets; i++) {
 		const struct store_job_target	*t = &j->targets[i];

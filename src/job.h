@@ -34,10 +34,19 @@ struct job_ctx {
 	void			*echo_arg;
 };
 
+/*
+ * Where the image to run comes from: NULL, pull new_ref; an image ID
+ * ("sha256:..." of a local image), tag it as new_ref without the
+ * registry; another reference (repo@digest), pull it, then tag it as
+ * new_ref.  A rollback uses the latter two.
+ */
+
 /* What to update: one standalone container, to new_ref. */
 struct job_update {
+	enum store_job_kind kind;	/* update (0) or rollback */
 	const char	*container;	/* name */
 	const char	*new_ref;	/* full reference to run */
+	const char	*source;	/* see above; NULL: pull new_ref */
 	const char	*want_digest;	/* what the check saw, or NULL */
 	const char	*old_tag;	/* for the record */
 	const char	*new_tag;
@@ -47,6 +56,7 @@ struct job_update {
 
 /* What to update: one service of a Compose project. */
 struct job_compose_update {
+	enum store_job_kind kind;	/* update (0) or rollback */
 	const char	*project;
 	const char	*service;
 	const char	*const *files;	/* the project's -f files, in order */
@@ -54,6 +64,7 @@ struct job_compose_update {
 	const char	*env_file;	/* NULL: none */
 	const char	*container;	/* a container of the service now */
 	const char	*new_ref;	/* full reference to run */
+	const char	*source;	/* see above; NULL: pull new_ref */
 	const char	*want_digest;
 	const char	*old_tag;
 	const char	*new_tag;
@@ -114,11 +125,12 @@ enum dr_err	job_gate(struct jrun *, const char *step, const char *name,
 		    struct health_report *rep, struct dr_error *reterr);
 struct imageref;
 struct pull_result;
-/* The "pull" step: pull and verify, record the new digest; on failure the
- * job ends failed (nothing changed) and the error is returned. */
+/* The "pull" step: pull (or take from source, see job_update) and verify,
+ * record the new digest; on failure the job ends failed (nothing changed)
+ * and the error is returned. */
 enum dr_err	job_pull_step(struct jrun *, const char *detail,
-		    const struct imageref *ref, const char *want_digest,
-		    struct pull_result *ret);
+		    const struct imageref *ref, const char *source,
+		    const char *want_digest, struct pull_result *ret);
 /* The job's last step called name, or NULL. */
 const struct store_job_step *job_find_step(const struct store_job *,
 		    const char *name);

@@ -18,6 +18,7 @@
 
 struct policy {
 	bool		 skip;
+	bool		 enabled;	/* an enable label says "true" */
 	char		 reason[POLICY_REASON_MAX];
 	pcre2_code	*include;
 	pcre2_code	*exclude;
@@ -86,6 +87,8 @@ policy_from_labels(const json_t *labels, struct policy **ret,
 	    i++) {
 		v = json_string_value(json_object_get(labels,
 		    policy_disable[i].label));
+		if (v != NULL && strcasecmp(v, "true") == 0)
+			p->enabled = true;
 		if (v != NULL && strcasecmp(v, policy_disable[i].off) == 0) {
 			p->skip = true;
 			snprintf(p->reason, sizeof(p->reason), "disabled by "
@@ -129,6 +132,12 @@ policy_skip(const struct policy *p, const char **ret_reason)
 {
 	*ret_reason = p->reason;
 	return p->skip;
+}
+
+bool
+policy_enabled(const struct policy *p)
+{
+	return p->enabled && !p->skip;
 }
 
 /* 1 match, 0 no match, -1 error (limit hit: treated as no match). */

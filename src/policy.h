@@ -3,6 +3,8 @@
  * labels.  Dockrev's own labels and those of the tools users come from:
  *   dockrev.enable=false, com.centurylinklabs.watchtower.enable=false,
  *   wud.watch=false, diun.enable=false        -> skip the container
+ *   any of those =true                          -> enabled (what opt-in
+ *                                                 mode, --label-enable, wants)
  *   dockrev.tag.include / wud.tag.include      -> PCRE2 a tag must match
  *   dockrev.tag.exclude / wud.tag.exclude      -> PCRE2 a tag must not match
  *   dockrev.watch.digest / wud.watch.digest=true -> also watch the digest
@@ -32,6 +34,8 @@ void		policy_free(struct policy *);
 /* True when the container must be skipped; *ret_reason says why
  * (borrowed from the policy). */
 bool		policy_skip(const struct policy *, const char **ret_reason);
+/* True when an enable label says "true" (and none says "false"). */
+bool		policy_enabled(const struct policy *);
 /* True when tag passes the include and exclude filters. */
 bool		policy_tag_allowed(const struct policy *, struct span tag);
 /* True when the digest of a version tag is to be watched as well. */

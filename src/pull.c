@@ -202,3 +202,41 @@ out:
 	buf_done(&pb);
 	return err;
 }
+
+enum dr_err
+pull_tag_local(struct docker *d, const char *image, const struct imageref *ref,
+    const struct platform *host, struct pull_result *ret,
+    struct dr_error *reterr)
+{
+	struct buf	 repo, pb;
+	char		*path = NULL, *eid, *erepo, *etag;
+	enum dr_err	 err;
+
+	buf_init(&repo, IMAGEREF_MAX);
+	buf_init(&pb, 128);
+	imageref_format_repo(ref, &repo);
+	if ((err = pull_inspect(d, image, ref, ret, reterr)) != DR_OK)
+		goto out;
+	if (host != NULL && !platform_match(host, &ret->platform)) {
+		platform_format(&ret->platform, &pb);
+		err = dr_fail(reterr, DR_EUNSUPPORTED, "%s is for %s, not this "
+		    "host", image, buf_str(&pb));
+		goto out;
+	}
+	eid = docker_escape(ret->image_id);
+	erepo = docker_escape(buf_str(&repo));
+	etag = docker_escape(imageref_tag(ref));
+	path = xasprintf("/images/%s/tag?repo=%s&tag=%s", eid, erepo, etag);
+	free(eid);
+	free(erepo);
+	free(etag);
+	if ((err = docker_call(d, "POST", path, NULL, NULL, reterr)) != DR_OK)
+		goto out;
+	buf_printf(&repo, ":%s", imageref_tag(ref));
+	err = pull_inspect(d, buf_str(&repo), ref, ret, reterr);
+out:
+	buf_done(&repo);
+	buf_done(&pb);
+	free(path);
+	return err;
+}

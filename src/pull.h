@@ -44,4 +44,14 @@ enum dr_err	pull_inspect(struct docker *, const char *image,
 		    const struct imageref *ref, struct pull_result *ret,
 		    struct dr_error *reterr);
 
+/*
+ * Puts the local image `image` (an ID, or a reference) under ref's tag
+ * (the engine's POST /images/{id}/tag), without the registry: the offline
+ * half of a rollback.  Checks the image runs on host (when not NULL) and
+ * fills *ret as pull_inspect(ref) then shows it.
+ */
+enum dr_err	pull_tag_local(struct docker *, const char *image,
+		    const struct imageref *ref, const struct platform *host,
+		    struct pull_result *ret, struct dr_error *reterr);
+
 #endif
