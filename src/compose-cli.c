@@ -1,33 +1,16 @@
 /*
- * compose-cli: argv building from a verb table, version detection, and a
- * poll-loop runner.  Invariant: argv words are copied verbatim from
- * validated input; no string ever reaches a shell.
+ * compose-cli: argv building from a verb table, and version detection.
+ * Invariant: argv words are copied verbatim from validated input; no
+ * string ever reaches a shell.
  */
 #include "compose-cli.h"
 
-#include <sys/types.h>
-#include <sys/wait.h>
-
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "xmalloc.h"
 
-extern char **environ;
-
 #define COMPOSE_CLI_VERB_WORDS	5
-#define COMPOSE_CLI_SLICE_MS	100	/* how often a silent child is checked */
-#define COMPOSE_CLI_CHUNK	16384
-#define COMPOSE_CLI_MARK_ROOM	128	/* room for the truncation marker */
 
 /* The words of each verb, per dialect; positional service after "--". */
 static const struct {
@@ -204,11 +187,11 @@ enum dr_err
 compose_cli_detect(struct compose_cli *cli, int timeout_ms,
     struct dr_error *reterr)
 {
-	struct compose_cli_runopts	opts;
-	struct compose_cli_result	res;
-	char				*argv[6];
-	size_t				 i, n = 0;
-	enum dr_err			 rc;
+	struct proc_opts	 opts;
+	struct proc_result	 res;
+	char			*argv[6];
+	size_t			 i, n = 0;
+	enum dr_err		 rc;
 
 	for (i = 0; i < cli->nwords; i++)
 		argv[n++] = cli->words[i];
@@ -219,7 +202,7 @@ compose_cli_detect(struct compose_cli *cli, int timeout_ms,
 	opts.timeout_ms = timeout_ms > 0 ? timeout_ms :
 	    COMPOSE_CLI_VERSION_TIMEOUT_MS;
 	opts.out_max = COMPOSE_CLI_VERSION_OUT_MAX;
-	if ((rc = compose_cli_run(argv, &opts, &res, reterr)) != DR_OK)
+	if ((rc = proc_run(argv, &opts, &res, reterr)) != DR_OK)
 		goto out;
 	if (res.exit_code != 0) {
 		rc = dr_fail(reterr, DR_EPROTO, "%s version --short failed "
@@ -230,7 +213,7 @@ compose_cli_detect(struct compose_cli *cli, int timeout_ms,
 	rc = compose_cli_parse_version(buf_span(&res.out), &cli->dialect,
 	    cli->version, reterr);
 out:
-	compose_cli_result_done(&res);
+	proc_result_done(&res);
 	return rc;
 }
 
@@ -427,345 +410,11 @@ compose_cli_argv_format(char *const argv[], struct buf *out)
 	}
 }
 
-/*
- * The runner.
- */
-
-/* One output stream of the child. */
-struct compose_cli_stream_state {
-	enum compose_cli_stream	 which;
-	int			 fd;
-	struct buf		*keep;
-	size_t			 kept;
-	size_t			*dropped;
-	char			 line[COMPOSE_CLI_LINE_MAX];
-	size_t			 linelen;
-	bool			 marked;	/* marker line sent */
-};
-
-static int64_t
-compose_cli_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Moves fd above stdio, so dup2 onto 1/2 always clears close-on-exec. */
-static int
-compose_cli_fd_above_stdio(int fd)
-{
-	int	nfd;
-
-	if (fd > STDERR_FILENO)
-		return fd;
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-	close(fd);
-	return nfd;
-}
-
-static bool
-compose_cli_pipe(int fds[2])
-{
-	if (pipe2(fds, O_CLOEXEC) == -1) {
-		fds[0] = fds[1] = -1;
-		return false;
-	}
-	fds[0] = compose_cli_fd_above_stdio(fds[0]);
-	fds[1] = compose_cli_fd_above_stdio(fds[1]);
-	return fds[0] != -1 && fds[1] != -1;
-}
-
-static void
-compose_cli_emit(struct compose_cli_stream_state *s,
-    const struct compose_cli_runopts *o)
-{
-	size_t	len = s->linelen;
-
-	if (len > 0 && s->line[len - 1] == '\r')
-		len--;
-	if (o->on_line != NULL)
-		o->on_line(o->arg, s->which, span_make(s->line, len));
-	s->linelen = 0;
-}
-
-/* Takes n bytes the child wrote: keeps up to cap, hands out lines. */
-static void
-compose_cli_feed(struct compose_cli_stream_state *s, const char *p, size_t n,
-    size_t cap, const struct compose_cli_runopts *o)
-{
-	size_t	take = n, i;
-	char	mark[96];
-
-	if (take > cap - s->kept)
-		take = cap - s->kept;
-	buf_add(s->keep, p, take);
-	s->kept += take;
-	*s->dropped += n - take;
-	for (i = 0; i < take; i++) {
-		if (p[i] == '\n') {
-			compose_cli_emit(s, o);
-			continue;
-		}
-		if (s->linelen == sizeof(s->line))
-			compose_cli_emit(s, o);
-		s->line[s->linelen++] = p[i];
-	}
-	if (*s->dropped > 0 && !s->marked) {
-		if (s->linelen > 0)
-			compose_cli_emit(s, o);
-		s->marked = true;
-		snprintf(mark, sizeof(mark), "[dockrev: %s over %zu bytes, "
-		    "the rest is not kept]", s->which == COMPOSE_CLI_STDOUT ?
-		    "stdout" : "stderr", cap);
-		if (o->on_line != NULL)
-			o->on_line(o->arg, s->which, span_str(mark));
-	}
-}
-
-/* True once pid has exited (left unreaped, so its group id stays ours). */
-static bool
-compose_cli_exited(pid_t pid, bool *gone)
-{
-	siginfo_t	si;
-
-	memset(&si, 0, sizeof(si));
-	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
-	    -1) {
-		if (errno == EINTR)
-			return false;
-		*gone = true;	/* reaped behind our back (SIGCHLD ignored) */
-		return true;
-	}
-	return si.si_pid == pid;
-}
-
-static void
-compose_cli_kill(pid_t pid, int sig, bool gone)
-{
-	if (gone)
-		return;		/* the id may belong to someone else now */
-	kill(-pid, sig);
-	kill(pid, sig);
-}
-
-enum compose_cli_phase {
-	COMPOSE_CLI_RUNNING,
-	COMPOSE_CLI_TERMED,		/* SIGTERM sent, grace running */
-	COMPOSE_CLI_KILLED,		/* SIGKILL sent, last drain */
-};
-
-enum dr_err
-compose_cli_run(char *const argv[], const struct compose_cli_runopts *o,
-    struct compose_cli_result *ret, struct dr_error *reterr)
-{
-	posix_spawn_file_actions_t	 fa;
-	posix_spawnattr_t		 attr;
-	sigset_t			 none, all;
-	struct compose_cli_stream_state	*st = NULL;
-	struct pollfd			 pfd[2];
-	enum compose_cli_phase		 phase = COMPOSE_CLI_RUNNING;
-	char				*chunk = NULL;
-	int				 outp[2] = { -1, -1 };
-	int				 errp[2] = { -1, -1 };
-	int				 err, n, slice, status = 0, i, nopen = 2;
-	int64_t				 now, deadline, exited_at = 0;
-	size_t				 cap;
-	pid_t				 pid = -1;
-	ssize_t				 r;
-	bool				 exited = false, gone = false;
-	bool				 kill_all = false, done = false;
-	enum dr_err			 rc = DR_OK;
-
-	memset(ret, 0, sizeof(*ret));
-	ret->exit_code = -1;
-	cap = o->out_max > 0 ? o->out_max : COMPOSE_CLI_OUT_MAX;
-	buf_init(&ret->out, cap + COMPOSE_CLI_MARK_ROOM);
-	buf_init(&ret->err, cap + COMPOSE_CLI_MARK_ROOM);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	if (argv == NULL || argv[0] == NULL || o->timeout_ms <= 0) {
-		rc = dr_fail(reterr, DR_EINVAL, "nothing to run, or no timeout");
-		goto out;
-	}
-	if (!compose_cli_pipe(outp) || !compose_cli_pipe(errp)) {
-		rc = dr_fail(reterr, DR_EIO, "pipe: %s", strerror(errno));
-		goto out;
-	}
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
-	    O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, outp[1], STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, errp[1], STDERR_FILENO);
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	deadline = compose_cli_now_ms() + o->timeout_ms;
-	if ((err = posix_spawnp(&pid, argv[0], &fa, &attr, argv,
-	    o->envp != NULL ? o->envp : environ)) != 0) {
-		pid = -1;
-		if (err == ENOENT)
-			rc = dr_fail(reterr, DR_ECONFIG, "%s: not found in PATH",
-			    argv[0]);
-		else
-			rc = dr_fail(reterr, DR_EIO, "cannot run %s: %s",
-			    argv[0], strerror(err));
-		goto out;
-	}
-	close(outp[1]);
-	close(errp[1]);
-	outp[1] = errp[1] = -1;
-
-	st = xcalloc(2, sizeof(*st));
-	st[0].which = COMPOSE_CLI_STDOUT;
-	st[0].fd = outp[0];
-	st[0].keep = &ret->out;
-	st[0].dropped = &ret->out_dropped;
-	st[1].which = COMPOSE_CLI_STDERR;
-	st[1].fd = errp[0];
-	st[1].keep = &ret->err;
-	st[1].dropped = &ret->err_dropped;
-	chunk = xmalloc(COMPOSE_CLI_CHUNK);
-	/*
-	 * Read until the child has exited and its output is closed.  At the
-	 * deadline: SIGTERM and a grace (still reading what it says), then
-	 * SIGKILL and a last drain.  Output held open after the child exited
-	 * belongs to something it left behind: drained briefly, then killed.
-	 */
-	while (!done) {
-		now = compose_cli_now_ms();
-		if (!exited && compose_cli_exited(pid, &gone)) {
-			exited = true;
-			exited_at = now;
-		}
-		if (exited && nopen == 0)
-			break;
-		if (exited && now >= exited_at + COMPOSE_CLI_DRAIN_MS) {
-			kill_all = true;
-			break;
-		}
-		if (now >= deadline) {
-			switch (phase) {
-			case COMPOSE_CLI_RUNNING:
-				ret->timed_out = true;
-				if (o->kill_grace_ms > 0) {
-					compose_cli_kill(pid, SIGTERM, gone);
-					phase = COMPOSE_CLI_TERMED;
-					deadline = now + o->kill_grace_ms;
-					break;
-				}
-				/* FALLTHROUGH */
-			case COMPOSE_CLI_TERMED:
-				compose_cli_kill(pid, SIGKILL, gone);
-				phase = COMPOSE_CLI_KILLED;
-				deadline = now + COMPOSE_CLI_DRAIN_MS;
-				break;
-			case COMPOSE_CLI_KILLED:
-				done = true;
-				break;
-			}
-			continue;
-		}
-		slice = (int)(deadline - now);
-		if (exited && exited_at + COMPOSE_CLI_DRAIN_MS - now < slice)
-			slice = (int)(exited_at + COMPOSE_CLI_DRAIN_MS - now);
-		if (slice > COMPOSE_CLI_SLICE_MS)
-			slice = COMPOSE_CLI_SLICE_MS;
-		if (nopen == 0 && slice > 5)
-			slice = 5;	/* output closed: watch for the exit */
-		for (i = 0; i < 2; i++) {
-			pfd[i].fd = st[i].fd;
-			pfd[i].events = POLLIN;
-			pfd[i].revents = 0;
-		}
-		n = poll(pfd, 2, slice);
-		if (n == -1 && errno != EINTR) {
-			rc = dr_fail(reterr, DR_EIO, "poll: %s",
-			    strerror(errno));
-			kill_all = true;
-			break;
-		}
-		for (i = 0; n > 0 && i < 2; i++) {
-			if (st[i].fd == -1 || pfd[i].revents == 0)
-				continue;
-			r = read(st[i].fd, chunk, COMPOSE_CLI_CHUNK);
-			if (r == -1 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (r <= 0) {
-				close(st[i].fd);
-				st[i].fd = -1;
-				nopen--;
-				continue;
-			}
-			compose_cli_feed(&st[i], chunk, (size_t)r, cap, o);
-		}
-	}
-	for (i = 0; i < 2; i++)
-		if (st[i].linelen > 0)
-			compose_cli_emit(&st[i], o);
-	/* The leader is unreaped until here, so its group id is still ours. */
-	if (kill_all || (phase != COMPOSE_CLI_RUNNING && !exited))
-		compose_cli_kill(pid, SIGKILL, gone);
-	if (!gone) {
-		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-			;
-		ret->status = status;
-		if (WIFEXITED(status))
-			ret->exit_code = WEXITSTATUS(status);
-		else if (WIFSIGNALED(status))
-			ret->signal = WTERMSIG(status);
-	}
-	pid = -1;
-	if (ret->timed_out && rc == DR_OK)
-		rc = dr_fail(reterr, DR_ETIMEOUT, "%s did not finish within %d "
-		    "ms; killed", argv[0], o->timeout_ms);
-	if (ret->out_dropped > 0)
-		buf_printf(&ret->out, "\n[dockrev: %zu more bytes of stdout "
-		    "not kept]\n", ret->out_dropped);
-	if (ret->err_dropped > 0)
-		buf_printf(&ret->err, "\n[dockrev: %zu more bytes of stderr "
-		    "not kept]\n", ret->err_dropped);
-out:
-	if (st != NULL)
-		for (i = 0; i < 2; i++)
-			if (st[i].fd != -1)
-				close(st[i].fd);
-	if (st == NULL) {
-		if (outp[0] != -1)
-			close(outp[0]);
-		if (errp[0] != -1)
-			close(errp[0]);
-	}
-	if (outp[1] != -1)
-		close(outp[1]);
-	if (errp[1] != -1)
-		close(errp[1]);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	free(chunk);
-	free(st);
-	return rc;
-}
-
-void
-compose_cli_result_done(struct compose_cli_result *r)
-{
-	if (r == NULL)
-		return;
-	buf_done(&r->out);
-	buf_done(&r->err);
-}
-
 enum dr_err
 compose_cli_exec(const struct compose_cli *cli,
     const struct compose_cli_project *project, enum compose_cli_verb verb,
-    const char *service, unsigned flags,
-    const struct compose_cli_runopts *opts, struct compose_cli_result *ret,
-    struct dr_error *reterr)
+    const char *service, unsigned flags, const struct proc_opts *opts,
+    struct proc_result *ret, struct dr_error *reterr)
 {
 	struct compose_cli_argv	a;
 	enum dr_err		rc;
@@ -774,7 +423,7 @@ compose_cli_exec(const struct compose_cli *cli,
 	if ((rc = compose_cli_argv(cli, project, verb, service, flags, &a,
 	    reterr)) != DR_OK)
 		return rc;
-	rc = compose_cli_run(a.argv, opts, ret, reterr);
+	rc = proc_run(a.argv, opts, ret, reterr);
 	compose_cli_argv_done(&a);
 	return rc;
 }

@@ -1,6 +1,6 @@
 /*
  * compose-cli: Compose command lines as argv arrays, never a shell string,
- * and a runner for them.  Invariant: every name and path in an argv has
+ * run by proc_run.  Invariant: every name and path in an argv has
  * been validated and is passed as one argv word, after `--` when it is a
  * positional argument; nothing is ever interpreted by a shell.
  *
@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "proc.h"
 #include "span.h"
 
 #define COMPOSE_CLI_ENV_BIN		"DOCKREV_COMPOSE_BIN"
@@ -31,9 +32,6 @@
 #define COMPOSE_CLI_VERSION_MAX		64
 #define COMPOSE_CLI_VERSION_OUT_MAX	4096	/* `version --short` output */
 #define COMPOSE_CLI_VERSION_TIMEOUT_MS	30000	/* Python starts slowly */
-#define COMPOSE_CLI_OUT_MAX		(1024 * 1024)	/* default stream cap */
-#define COMPOSE_CLI_LINE_MAX		4096	/* longer lines come in pieces */
-#define COMPOSE_CLI_DRAIN_MS		200	/* output grace after exit */
 
 enum compose_cli_dialect {
 	COMPOSE_CLI_UNKNOWN,
@@ -112,7 +110,7 @@ enum dr_err	compose_cli_parse_version(struct span out,
 /*
  * Runs `<bin> version --short` (stdout captured up to
  * COMPOSE_CLI_VERSION_OUT_MAX, timeout_ms, 0 for the default) and sets
- * cli->dialect and cli->version.  Errors of compose_cli_run, DR_EPROTO
+ * cli->dialect and cli->version.  Errors of proc_run, DR_EPROTO
  * when it exits non-zero or prints something else.
  */
 enum dr_err	compose_cli_detect(struct compose_cli *cli, int timeout_ms,
@@ -141,60 +139,11 @@ void		compose_cli_argv_done(struct compose_cli_argv *);
  * not plain, control characters shown as '?'.  For display only. */
 void		compose_cli_argv_format(char *const argv[], struct buf *out);
 
-enum compose_cli_stream {
-	COMPOSE_CLI_STDOUT = 1,
-	COMPOSE_CLI_STDERR = 2,
-};
-
-struct compose_cli_runopts {
-	char *const	*envp;		/* NULL: this process's environment */
-	int		 timeout_ms;	/* the whole run; > 0 */
-	int		 kill_grace_ms;	/* on timeout SIGTERM, then SIGKILL
-					 * this much later; 0: SIGKILL */
-	size_t		 out_max;	/* per stream; 0: COMPOSE_CLI_OUT_MAX */
-	/* Called for every line as it arrives, without its "\n" or "\r\n";
-	 * a line over COMPOSE_CLI_LINE_MAX comes in pieces; after out_max
-	 * bytes of a stream, one marker line and nothing more.  May be NULL. */
-	void		(*on_line)(void *arg, enum compose_cli_stream,
-			    struct span line);
-	void		*arg;
-};
-
-struct compose_cli_result {
-	int		 status;	/* raw wait status */
-	int		 exit_code;	/* 0..255, or -1 when killed */
-	int		 signal;	/* the signal that killed it, or 0 */
-	bool		 timed_out;
-	struct buf	 out;		/* the first out_max bytes of stdout, and
-					 * a marker line when more was dropped */
-	struct buf	 err;		/* same for stderr */
-	size_t		 out_dropped;	/* bytes beyond out_max */
-	size_t		 err_dropped;
-};
-
-/*
- * Runs argv (argv[0] searched in PATH) with posix_spawnp in a new process
- * group, stdin from /dev/null, stdout and stderr read separately through
- * one poll loop, lines handed to opts->on_line as they come.  The child is
- * always reaped.  If it exits while something it started still holds its
- * output open, that is waited for COMPOSE_CLI_DRAIN_MS, then the group is
- * killed.  At the deadline the whole group is killed (SIGTERM, then
- * SIGKILL after kill_grace_ms) and DR_ETIMEOUT returned.  Returns DR_OK
- * whenever the program ran to its end, whatever its exit status (see
- * ret); DR_ECONFIG when argv[0] is not found, DR_EIO for system errors.
- * ret is filled in every case (free with compose_cli_result_done).  The
- * caller must not ignore SIGCHLD.
- */
-enum dr_err	compose_cli_run(char *const argv[],
-		    const struct compose_cli_runopts *opts,
-		    struct compose_cli_result *ret, struct dr_error *reterr);
-void		compose_cli_result_done(struct compose_cli_result *);
-
-/* compose_cli_argv and compose_cli_run in one call. */
+/* compose_cli_argv and proc_run in one call. */
 enum dr_err	compose_cli_exec(const struct compose_cli *cli,
 		    const struct compose_cli_project *project,
 		    enum compose_cli_verb verb, const char *service,
-		    unsigned flags, const struct compose_cli_runopts *opts,
-		    struct compose_cli_result *ret, struct dr_error *reterr);
+		    unsigned flags, const struct proc_opts *opts,
+		    struct proc_result *ret, struct dr_error *reterr);
 
 #endif

@@ -7,28 +7,20 @@
 #include "dockercfg.h"
 
 #include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "buf.h"
+#include "proc.h"
 #include "xmalloc.h"
-
-extern char **environ;
 
 #define DOCKERCFG_HUB		"docker.io"
 /* The key `docker login` writes for Docker Hub, and what helpers get. */
@@ -509,276 +501,57 @@ dockercfg_cred_done(struct dockercfg_cred *c)
  * Credential helpers.
  */
 
-static int64_t
-dockercfg_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Moves fd above stdio, so dup2 onto 0/1 always clears close-on-exec. */
-static int
-dockercfg_fd_above_stdio(int fd)
-{
-	int	nfd;
-
-	if (fd > STDERR_FILENO)
-		return fd;
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-	close(fd);
-	return nfd;
-}
-
-static bool
-dockercfg_pipe(int fds[2])
-{
-	if (pipe2(fds, O_CLOEXEC) == -1) {
-		fds[0] = fds[1] = -1;
-		return false;
-	}
-	fds[0] = dockercfg_fd_above_stdio(fds[0]);
-	fds[1] = dockercfg_fd_above_stdio(fds[1]);
-	return fds[0] != -1 && fds[1] != -1;
-}
-
-/* Writes s to fd with SIGPIPE held off: a helper may exit unread. */
-static void
-dockercfg_write_nosigpipe(int fd, const char *s, size_t len)
-{
-	sigset_t	 pipe_set, old_set, pending;
-	struct timespec	 zero = { 0, 0 };
-	bool		 was_pending, epipe = false;
-	ssize_t		 n;
-
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-	sigpending(&pending);
-	was_pending = sigismember(&pending, SIGPIPE) == 1;
-	while (len > 0) {
-		n = write(fd, s, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			epipe = n == -1 && errno == EPIPE;
-			break;
-		}
-		s += n;
-		len -= (size_t)n;
-	}
-	/* Consume the SIGPIPE we caused, never one that was there. */
-	if (epipe && !was_pending)
-		while (sigtimedwait(&pipe_set, NULL, &zero) == -1 &&
-		    errno == EINTR)
-			;
-	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
-}
-
-/* Reaps pid, waiting until deadline; false on timeout (still running). */
-static bool
-dockercfg_reap(pid_t pid, int64_t deadline, int *ret_status)
-{
-	struct timespec	ts = { 0, 5 * 1000 * 1000 };
-	pid_t		r;
-
-	for (;;) {
-		r = waitpid(pid, ret_status, WNOHANG);
-		if (r == pid)
-			return true;
-		if (r == -1 && errno != EINTR)
-			return true;	/* ECHILD: someone reaped it */
-		if (dockercfg_now_ms() >= deadline)
-			return false;
-		nanosleep(&ts, NULL);
-	}
-}
-
 /*
- * Runs "docker-credential-<name> get" with server on its stdin and
- * collects its stdout into out, within DOCKERCFG_HELPER_TIMEOUT_MS and
- * DOCKERCFG_HELPER_OUT_MAX.  The helper runs in its own process group,
- * which is killed on timeout or overflow; the child is always reaped.
+ * Runs "docker-credential-<name> get" with server on its stdin (stderr
+ * discarded: it must not end up in our logs) and parses its answer.  The
+ * helper is killed with its process group on timeout or overflow.
  */
-static enum dr_err
-dockercfg_helper_run(const char *name, const char *server, struct buf *out,
-    int *ret_status, struct dr_error *reterr)
-{
-	posix_spawn_file_actions_t	 fa;
-	posix_spawnattr_t		 attr;
-	sigset_t			 none, all;
-	struct pollfd			 pfd;
-	char				*prog, *argv[3], chunk[4096];
-	int				 in[2] = { -1, -1 };
-	int				 outp[2] = { -1, -1 };
-	int				 err, status = 0, timeout;
-	int64_t				 deadline;
-	pid_t				 pid = -1;
-	ssize_t				 n;
-	bool				 kill_it = false;
-	enum dr_err			 rc = DR_OK;
-
-	*ret_status = 0;
-	prog = xasprintf("docker-credential-%s", name);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	if (!dockercfg_pipe(in) || !dockercfg_pipe(outp)) {
-		rc = dr_fail(reterr, DR_EIO, "pipe: %s", strerror(errno));
-		goto out;
-	}
-	posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, outp[1], STDOUT_FILENO);
-	/* Its stderr must not end up in our logs. */
-	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null",
-	    O_WRONLY, 0);
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	argv[0] = prog;
-	argv[1] = (char *)"get";
-	argv[2] = NULL;
-	deadline = dockercfg_now_ms() + DOCKERCFG_HELPER_TIMEOUT_MS;
-	if ((err = posix_spawnp(&pid, prog, &fa, &attr, argv, environ)) != 0) {
-		pid = -1;
-		if (err == ENOENT)
-			rc = dr_fail(reterr, DR_ECONFIG,
-			    "credential helper %s not found in PATH", prog);
-		else
-			rc = dr_fail(reterr, DR_EIO, "cannot run %s: %s", prog,
-			    strerror(err));
-		goto out;
-	}
-	close(in[0]);
-	close(outp[1]);
-	in[0] = outp[1] = -1;
-
-	dockercfg_write_nosigpipe(in[1], server, strlen(server));
-	close(in[1]);
-	in[1] = -1;
-
-	pfd.fd = outp[0];
-	pfd.events = POLLIN;
-	for (;;) {
-		timeout = (int)(deadline - dockercfg_now_ms());
-		if (timeout <= 0) {
-			kill_it = true;
-			rc = dr_fail(reterr, DR_ETIMEOUT,
-			    "credential helper %s timed out", prog);
-			goto out;
-		}
-		n = poll(&pfd, 1, timeout);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			kill_it = true;
-			rc = dr_fail(reterr, DR_EIO, "poll: %s",
-			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			continue;
-		n = read(outp[0], chunk, sizeof(chunk));
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n == -1) {
-			kill_it = true;
-			rc = dr_fail(reterr, DR_EIO, "reading from %s: %s",
-			    prog, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (!buf_add(out, chunk, (size_t)n)) {
-			kill_it = true;
-			rc = dr_fail(reterr, DR_ETOOBIG,
-			    "credential helper %s wrote over %d bytes", prog,
-			    DOCKERCFG_HELPER_OUT_MAX);
-			goto out;
-		}
-	}
-	/* It closed stdout; it must still exit in time. */
-	if (!dockercfg_reap(pid, deadline, &status)) {
-		kill_it = true;
-		rc = dr_fail(reterr, DR_ETIMEOUT,
-		    "credential helper %s timed out", prog);
-		goto out;
-	}
-	pid = -1;
-	*ret_status = status;
-out:
-	if (pid > 0) {
-		if (kill_it) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-		}
-		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-			;
-	}
-	explicit_bzero(chunk, sizeof(chunk));
-	if (in[0] != -1)
-		close(in[0]);
-	if (in[1] != -1)
-		close(in[1]);
-	if (outp[0] != -1)
-		close(outp[0]);
-	if (outp[1] != -1)
-		close(outp[1]);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	free(prog);
-	return rc;
-}
-
-/* Asks helper name for server's credentials and parses its answer. */
 static enum dr_err
 dockercfg_helper_get(const char *name, const char *server,
     struct dockercfg_cred *ret, struct dr_error *reterr)
 {
-	struct buf	 out;
-	json_t		*root = NULL;
-	const json_t	*user, *secret;
-	int		 status;
-	enum dr_err	 rc;
+	struct proc_opts	 po = { 0 };
+	struct proc_result	 res;
+	json_t			*root = NULL;
+	const json_t		*user, *secret;
+	char			*argv[3];
+	enum dr_err		 rc;
 
-	buf_init(&out, DOCKERCFG_HELPER_OUT_MAX);
-	if ((rc = dockercfg_helper_run(name, server, &out, &status,
-	    reterr)) != DR_OK)
+	argv[0] = xasprintf("docker-credential-%s", name);
+	argv[1] = (char *)"get";
+	argv[2] = NULL;
+	po.in = span_str(server);
+	po.timeout_ms = DOCKERCFG_HELPER_TIMEOUT_MS;
+	po.out_max = DOCKERCFG_HELPER_OUT_MAX;
+	po.flags = PROC_STDERR_NULL | PROC_OVERFLOW_FAILS;
+	if ((rc = proc_run(argv, &po, &res, reterr)) != DR_OK)
 		goto out;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (res.exit_code != 0) {
 		/* docker-credential-helpers' errCredentialsNotFound. */
-		if (memmem(out.p ? out.p : "", out.len,
+		if (memmem(buf_str(&res.out), res.out.len,
 		    "credentials not found", 21) != NULL)
 			rc = dr_fail(reterr, DR_ENOTFOUND,
-			    "no credentials for %s in docker-credential-%s",
-			    server, name);
-		else if (WIFEXITED(status))
-			rc = dr_fail(reterr, DR_EAUTH,
-			    "docker-credential-%s failed (exit %d)", name,
-			    WEXITSTATUS(status));
+			    "no credentials for %s in %s", server, argv[0]);
+		else if (res.signal != 0)
+			rc = dr_fail(reterr, DR_EAUTH, "%s killed by signal %d",
+			    argv[0], res.signal);
 		else
-			rc = dr_fail(reterr, DR_EAUTH,
-			    "docker-credential-%s killed by signal %d", name,
-			    WTERMSIG(status));
+			rc = dr_fail(reterr, DR_EAUTH, "%s failed (exit %d)",
+			    argv[0], res.exit_code);
 		goto out;
 	}
-	root = json_loadb(buf_str(&out), out.len, JSON_REJECT_DUPLICATES,
-	    NULL);
+	root = json_loadb(buf_str(&res.out), res.out.len,
+	    JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(root) ||
 	    !dockercfg_opt_string(root, "Username", &user) ||
 	    !dockercfg_opt_string(root, "Secret", &secret)) {
-		rc = dr_fail(reterr, DR_EPROTO,
-		    "docker-credential-%s answered malformed JSON", name);
+		rc = dr_fail(reterr, DR_EPROTO, "%s answered malformed JSON",
+		    argv[0]);
 		goto out;
 	}
 	if (!dockercfg_nonempty(secret)) {
-		rc = dr_fail(reterr, DR_ENOTFOUND,
-		    "no credentials for %s in docker-credential-%s", server,
-		    name);
+		rc = dr_fail(reterr, DR_ENOTFOUND, "no credentials for %s in %s",
+		    server, argv[0]);
 		goto out;
 	}
 	if (user != NULL && strcmp(json_string_value(user), "<token>") == 0)
@@ -789,7 +562,9 @@ dockercfg_helper_get(const char *name, const char *server,
 out:
 	/* jansson frees its copies unwiped; ours at least are wiped. */
 	json_decref(root);
-	dockercfg_buf_wipe(&out);
+	dockercfg_buf_wipe(&res.out);
+	proc_result_done(&res);
+	free(argv[0]);
 	return rc;
 }
 

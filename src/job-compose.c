@@ -19,6 +19,7 @@
 #include "compose-cli.h"
 #include "compose-file.h"
 #include "imageref.h"
+#include "proc.h"
 #include "pull.h"
 #include "xmalloc.h"
 
@@ -84,11 +85,11 @@ struct jc_log {
 };
 
 static void
-jc_line(void *arg, enum compose_cli_stream st, struct span line)
+jc_line(void *arg, enum proc_stream st, struct span line)
 {
 	struct jrun	*r = arg;
 
-	job_log(r, "compose %s: %.*s", st == COMPOSE_CLI_STDERR ? "err" :
+	job_log(r, "compose %s: %.*s", st == PROC_STDERR ? "err" :
 	    "out", (int)line.len, line.p);
 }
 
@@ -100,8 +101,8 @@ jc_compose(struct jrun *r, const struct job_compose_update *u,
 	struct compose_cli		 cli;
 	struct compose_cli_project	 proj = { 0 };
 	struct compose_cli_argv		 av = { 0 };
-	struct compose_cli_runopts	 ro = { 0 };
-	struct compose_cli_result	 res;
+	struct proc_opts		 ro = { 0 };
+	struct proc_result		 res;
 	struct buf			 line;
 	enum dr_err			 err;
 
@@ -124,14 +125,14 @@ jc_compose(struct jrun *r, const struct job_compose_update *u,
 	ro.kill_grace_ms = 10000;
 	ro.on_line = jc_line;
 	ro.arg = r;
-	if ((err = compose_cli_run(av.argv, &ro, &res, reterr)) != DR_OK)
+	if ((err = proc_run(av.argv, &ro, &res, reterr)) != DR_OK)
 		goto out;
 	if (res.timed_out || res.exit_code != 0)
 		err = dr_fail(reterr, DR_EDOCKER, "%s exited with %d%s",
 		    cli.words[0], res.exit_code, res.timed_out ?
 		    " (timed out)" : "");
 out:
-	compose_cli_result_done(&res);
+	proc_result_done(&res);
 	compose_cli_argv_done(&av);
 	compose_cli_done(&cli);
 	buf_done(&line);

@@ -1,37 +1,23 @@
 /*
  * test-compose-cli: program spec parsing, version parsing, name
- * validation, argv building for both dialects with hostile names, and the
- * runner against /bin/sh scripts (output caps, lines, timeouts, process
- * groups, exit statuses).  Fake compose programs are shell scripts in a
- * temporary directory; when the real docker-compose is on PATH, a file
- * rewritten by compose-file is also checked with `config -q`.
+ * validation, argv building for both dialects with hostile names, version
+ * detection and exec (the runner itself is test-proc's).  Fake compose
+ * programs are shell scripts in a temporary directory; when the real
+ * docker-compose is on PATH, a file rewritten by compose-file is also
+ * checked with `config -q`.
  */
-#include <sys/stat.h>
-#include <sys/wait.h>
-
-#include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "compose-cli.h"
 #include "compose-file.h"
+#include "proc.h"
 #include "xmalloc.h"
 
 static char	tmpdir[] = "/tmp/test-compose-cli.XXXXXX";
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static char *
 write_script(const char *name, const char *text)
@@ -415,290 +401,6 @@ test_argv(void)
 	compose_cli_done(&cli2);
 }
 
-/* Collects what the runner hands to on_line. */
-struct lines {
-	struct buf	out;
-	struct buf	err;
-	size_t		nout, nerr, longest, markers;
-};
-
-static void
-on_line(void *arg, enum compose_cli_stream which, struct span line)
-{
-	struct lines	*l = arg;
-	struct buf	*b = which == COMPOSE_CLI_STDOUT ? &l->out : &l->err;
-
-	buf_addspan(b, line);
-	buf_addc(b, '\n');
-	if (which == COMPOSE_CLI_STDOUT)
-		l->nout++;
-	else
-		l->nerr++;
-	if (line.len > l->longest)
-		l->longest = line.len;
-	if (span_starts(line, "[dockrev: "))
-		l->markers++;
-}
-
-static void
-lines_init(struct lines *l)
-{
-	memset(l, 0, sizeof(*l));
-	buf_init(&l->out, 1 << 24);
-	buf_init(&l->err, 1 << 24);
-}
-
-static void
-lines_done(struct lines *l)
-{
-	buf_done(&l->out);
-	buf_done(&l->err);
-}
-
-static enum dr_err
-run_sh(const char *script, struct compose_cli_runopts *o,
-    struct compose_cli_result *r, struct dr_error *e)
-{
-	char	*argv[] = { "/bin/sh", "-c", (char *)script, NULL };
-
-	return compose_cli_run(argv, o, r, e);
-}
-
-/* True once pid is gone or a zombie (killed, waiting for its reaper). */
-static bool
-pid_dead(pid_t pid)
-{
-	char	*path = xasprintf("/proc/%d/stat", (int)pid), buf[512];
-	ssize_t	 n;
-	int	 fd, tries;
-	bool	 dead = false;
-
-	for (tries = 0; tries < 100 && !dead; tries++) {
-		if ((fd = open(path, O_RDONLY)) == -1) {
-			dead = true;
-			break;
-		}
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0) {
-			char	*p;
-
-			buf[n] = '\0';
-			if ((p = strrchr(buf, ')')) != NULL && p[1] == ' ' &&
-			    (p[2] == 'Z' || p[2] == 'X'))
-				dead = true;
-		}
-		if (!dead)
-			usleep(10000);
-	}
-	free(path);
-	return dead;
-}
-
-static pid_t
-read_pid(const char *name)
-{
-	char	*path = xasprintf("%s/%s", tmpdir, name), buf[32];
-	ssize_t	 n = 0;
-	int	 fd;
-
-	if ((fd = open(path, O_RDONLY)) != -1) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-	}
-	free(path);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return (pid_t)strtol(buf, NULL, 10);
-}
-
-static void
-test_run(void)
-{
-	struct compose_cli_runopts	 o;
-	struct compose_cli_result	 r;
-	struct dr_error			 e;
-	struct lines			 l;
-	int64_t				 t0;
-	char				*script;
-	pid_t				 pid;
-	enum dr_err			 rc;
-
-	/* Both streams, separately, with the exit status. */
-	memset(&o, 0, sizeof(o));
-	o.timeout_ms = 10000;
-	o.on_line = on_line;
-	o.arg = &l;
-	lines_init(&l);
-	rc = run_sh("echo out1; echo err1 >&2; echo out2; printf 'a\\r\\nb'; "
-	    "printf 'err2' >&2; exit 3", &o, &r, &e);
-	CHECK_INTEQ(rc, DR_OK);
-	CHECK_INTEQ(r.exit_code, 3);
-	CHECK_INTEQ(r.signal, 0);
-	CHECK(!r.timed_out);
-	CHECK_STREQ(buf_str(&r.out), "out1\nout2\na\r\nb");
-	CHECK_STREQ(buf_str(&r.err), "err1\nerr2");
-	CHECK_STREQ(buf_str(&l.out), "out1\nout2\na\nb\n");
-	CHECK_STREQ(buf_str(&l.err), "err1\nerr2\n");
-	CHECK_INTEQ(r.out_dropped, 0);
-	compose_cli_result_done(&r);
-	lines_done(&l);
-
-	/* Lots of output on both streams: capped, marked, never blocked. */
-	lines_init(&l);
-	o.out_max = 64 * 1024;
-	t0 = now_ms();
-	rc = run_sh("i=0; while [ $i -lt 3000 ]; do "
-	    "echo \"out line $i xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\";"
-	    " echo \"err line $i\" >&2; i=$((i+1)); done; "
-	    "head -c 3000000 /dev/zero | tr '\\0' y; echo; echo end >&2",
-	    &o, &r, &e);
-	CHECK_INTEQ(rc, DR_OK);
-	CHECK_INTEQ(r.exit_code, 0);
-	CHECK(now_ms() - t0 < 9000);
-	CHECK(r.out_dropped > 3000000 - 64 * 1024);
-	CHECK(r.err_dropped == 0);
-	CHECK(r.out.len > 64 * 1024 && r.out.len < 64 * 1024 + 128);
-	CHECK(strstr(buf_str(&r.out), "more bytes of stdout not kept") !=
-	    NULL);
-	CHECK(strstr(buf_str(&r.err), "err line 2999\nend\n") != NULL);
-	CHECK_INTEQ(l.markers, 1);
-	CHECK_INTEQ(l.nerr, 3001);
-	CHECK(l.longest <= COMPOSE_CLI_LINE_MAX);
-	CHECK(strncmp(buf_str(&l.out), "out line 0 x", 12) == 0);
-	compose_cli_result_done(&r);
-	lines_done(&l);
-	o.out_max = 0;
-
-	/* A long line comes in pieces. */
-	lines_init(&l);
-	rc = run_sh("head -c 10000 /dev/zero | tr '\\0' z", &o, &r, &e);
-	CHECK_INTEQ(rc, DR_OK);
-	CHECK_INTEQ(r.out.len, 10000);
-	CHECK_INTEQ(l.nout, 3);
-	CHECK_INTEQ(l.longest, COMPOSE_CLI_LINE_MAX);
-	compose_cli_result_done(&r);
-	lines_done(&l);
-
-	/* A hang is killed at the deadline, with its whole group. */
-	o.on_line = NULL;
-	o.timeout_ms = 300;
-	script = xasprintf("sleep 30 & echo $! > %s/hang.pid; echo started; "
-	    "wait", tmpdir);
-	t0 = now_ms();
-	rc = run_sh(script, &o, &r, &e);
-	free(script);
-	CHECK_INTEQ(rc, DR_ETIMEOUT);
-	CHECK(r.timed_out);
-	CHECK_INTEQ(r.signal, SIGKILL);
-	CHECK_INTEQ(r.exit_code, -1);
-	CHECK(now_ms() - t0 < 2000);
-	CHECK_STREQ(buf_str(&r.out), "started\n");
-	CHECK(strstr(e.msg, "did not finish within 300 ms") != NULL);
-	pid = read_pid("hang.pid");
-	CHECK(pid > 0 && pid_dead(pid));
-	compose_cli_result_done(&r);
-
-	/* With a grace period it gets SIGTERM first. */
-	o.kill_grace_ms = 3000;
-	t0 = now_ms();
-	rc = run_sh("trap 'echo term; exit 7' TERM; sleep 30 & wait", &o, &r,
-	    &e);
-	CHECK_INTEQ(rc, DR_ETIMEOUT);
-	CHECK_INTEQ(r.exit_code, 7);
-	CHECK_STREQ(buf_str(&r.out), "term\n");
-	CHECK(now_ms() - t0 < 2500);
-	compose_cli_result_done(&r);
-	/* One that ignores SIGTERM gets SIGKILL after the grace. */
-	o.kill_grace_ms = 300;
-	t0 = now_ms();
-	rc = run_sh("trap '' TERM; while :; do sleep 1; done", &o, &r, &e);
-	CHECK_INTEQ(rc, DR_ETIMEOUT);
-	CHECK_INTEQ(r.signal, SIGKILL);
-	CHECK(now_ms() - t0 >= 550 && now_ms() - t0 < 3000);
-	compose_cli_result_done(&r);
-	o.kill_grace_ms = 0;
-
-	/* Closes its output but keeps running: the deadline still holds. */
-	o.timeout_ms = 300;
-	t0 = now_ms();
-	rc = run_sh("echo closing; exec >&- 2>&-; sleep 30", &o, &r, &e);
-	CHECK_INTEQ(rc, DR_ETIMEOUT);
-	CHECK_INTEQ(r.signal, SIGKILL);
-	CHECK_STREQ(buf_str(&r.out), "closing\n");
-	CHECK(now_ms() - t0 < 2000);
-	compose_cli_result_done(&r);
-	/* Closes its output, then exits normally a bit later. */
-	o.timeout_ms = 10000;
-	rc = run_sh("exec >&- 2>&-; sleep 0.3; exit 4", &o, &r, &e);
-	CHECK_INTEQ(rc, DR_OK);
-	CHECK_INTEQ(r.exit_code, 4);
-	compose_cli_result_done(&r);
-
-	/* Exits, but leaves something holding stdout: not waited for. */
-	o.timeout_ms = 10000;
-	script = xasprintf("sleep 30 & echo $! > %s/linger.pid; echo bye",
-	    tmpdir);
-	t0 = now_ms();
-	rc = run_sh(script, &o, &r, &e);
-	free(script);
-	CHECK_INTEQ(rc, DR_OK);
-	CHECK_INTEQ(r.exit_code, 0);
-	CHECK(!r.timed_out);
-	CHECK_STREQ(buf_str(&r.out), "bye\n");
-	CHECK(now_ms() - t0 < 3000);
-	pid = read_pid("linger.pid");
-	CHECK(pid > 0 && pid_dead(pid));
-	compose_cli_result_done(&r);
-
-	/* Killed by a signal. */
-	rc = run_sh("kill -9 $$", &o, &r, &e);
-	CHECK_INTEQ(rc, DR_OK);
-	CHECK_INTEQ(r.exit_code, -1);
-	CHECK_INTEQ(r.signal, 9);
-	compose_cli_result_done(&r);
-
-	/* stdin is /dev/null: nothing waits for input. */
-	rc = run_sh("cat; echo eof", &o, &r, &e);
-	CHECK_INTEQ(rc, DR_OK);
-	CHECK_STREQ(buf_str(&r.out), "eof\n");
-	compose_cli_result_done(&r);
-
-	/* A given environment replaces ours. */
-	{
-		char	*env[] = { "DOCKREV_TEST=from-envp", NULL };
-
-		setenv("DOCKREV_OTHER", "x", 1);
-		o.envp = env;
-		rc = run_sh("echo \"$DOCKREV_TEST:${DOCKREV_OTHER:-unset}\"",
-		    &o, &r, &e);
-		CHECK_INTEQ(rc, DR_OK);
-		CHECK_STREQ(buf_str(&r.out), "from-envp:unset\n");
-		compose_cli_result_done(&r);
-		o.envp = NULL;
-	}
-
-	/* Not found, and bad calls. */
-	{
-		char	*argv[] = { "dockrev-no-such-program-xyz", NULL };
-		char	*abs[] = { "/nonexistent/compose", NULL };
-		char	*empty[] = { NULL };
-
-		CHECK_INTEQ(compose_cli_run(argv, &o, &r, &e), DR_ECONFIG);
-		CHECK(strstr(e.msg, "not found") != NULL);
-		compose_cli_result_done(&r);
-		CHECK_INTEQ(compose_cli_run(abs, &o, &r, &e), DR_ECONFIG);
-		compose_cli_result_done(&r);
-		CHECK_INTEQ(compose_cli_run(empty, &o, &r, &e), DR_EINVAL);
-		compose_cli_result_done(&r);
-		o.timeout_ms = 0;
-		CHECK_INTEQ(run_sh("true", &o, &r, &e), DR_EINVAL);
-		compose_cli_result_done(&r);
-		o.timeout_ms = 10000;
-	}
-}
-
 /* A fake compose that prints its arguments, one per line. */
 static const char fake_echo[] =
 	"#!/bin/sh\n"
@@ -711,8 +413,8 @@ static void
 test_detect_and_exec(void)
 {
 	struct compose_cli		 cli;
-	struct compose_cli_runopts	 o;
-	struct compose_cli_result	 r;
+	struct proc_opts		 o;
+	struct proc_result		 r;
 	struct compose_cli_project	 p;
 	struct dr_error			 e;
 	char				*fake, *spec, *marker, *file;
@@ -749,10 +451,10 @@ test_detect_and_exec(void)
 		free(want);
 	}
 	CHECK(access(marker, F_OK) == -1);
-	compose_cli_result_done(&r);
+	proc_result_done(&r);
 	CHECK_INTEQ(compose_cli_exec(&cli, &p, COMPOSE_CLI_UP, "a;id", 0, &o,
 	    &r, &e), DR_EINVAL);
-	compose_cli_result_done(&r);
+	proc_result_done(&r);
 	compose_cli_done(&cli);
 	free(marker);
 	free(file);
@@ -834,8 +536,8 @@ test_real_compose(void)
 		{ "interp.yml", "tag", "registry.local:5000/acme/app:5.3" },
 	};
 	struct compose_cli		 cli;
-	struct compose_cli_runopts	 o;
-	struct compose_cli_result	 r;
+	struct proc_opts		 o;
+	struct proc_result		 r;
 	struct compose_cli_project	 p;
 	struct compose_file_change	 ch;
 	struct dr_error			 e;
@@ -875,7 +577,7 @@ test_real_compose(void)
 			    COMPOSE_CLI_CONFIG, NULL, 0, &o, &r, &e), DR_OK);
 			CHECK_INTEQ(r.exit_code, 0);
 			CHECK_STREQ(buf_str(&r.out), "");
-			compose_cli_result_done(&r);
+			proc_result_done(&r);
 		}
 
 		/* `config` prints the resolved file: the new image is in. */
@@ -887,7 +589,7 @@ test_real_compose(void)
 			CHECK_STREQ(a.argv[a.argc - 1], "-q");
 			free(a.argv[--a.argc]);
 			a.argv[a.argc] = NULL;
-			CHECK_INTEQ(compose_cli_run(a.argv, &o, &r, &e), DR_OK);
+			CHECK_INTEQ(proc_run(a.argv, &o, &r, &e), DR_OK);
 			compose_cli_argv_done(&a);
 			if (r.exit_code != 0)
 				fprintf(stderr, "%s: %s\n", fixtures[i][0],
@@ -901,7 +603,7 @@ test_real_compose(void)
 			CHECK(strstr(buf_str(&r.out), want) != NULL ||
 			    strstr(buf_str(&r.out), "image: '12345'") != NULL);
 			free(want);
-			compose_cli_result_done(&r);
+			proc_result_done(&r);
 		}
 	}
 	fd = open(path, O_RDONLY);
@@ -919,7 +621,7 @@ static void
 cleanup(void)
 {
 	static const char *const files[] = { "fake-compose", "fake-garbage",
-	    "fake-fail", "fake-hang", "hang.pid", "linger.pid" };
+	    "fake-fail", "fake-hang" };
 	size_t	i;
 	char	*p;
 
@@ -942,7 +644,6 @@ main(void)
 	test_versions();
 	test_names();
 	test_argv();
-	test_run();
 	test_detect_and_exec();
 	test_real_compose();
 	cleanup();
