@@ -258,7 +258,7 @@ cmd_rollback(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < inv->ncontainers; i++) {
-		if (!cmd_matches(&inv->containers[i], service))
+		if (!inventory_matches(&inv->containers[i], service))
 			continue;
 		if (c == NULL || strcmp(inv->containers[i].state, "running") ==
 		    0)

@@ -23,21 +23,6 @@
 #include "store-stack.h"
 #include "xmalloc.h"
 
-/* True when c is what name designates: its name, or "STACK/SERVICE". */
-bool
-cmd_matches(const struct inv_container *c, const char *name)
-{
-	size_t	n;
-
-	if (strcmp(c->name, name) == 0)
-		return true;
-	if (c->kind == INV_STANDALONE || c->stack == NULL || c->service == NULL)
-		return false;
-	n = strlen(c->stack);
-	return strncmp(name, c->stack, n) == 0 && name[n] == '/' &&
-	    strcmp(name + n + 1, c->service) == 0;
-}
-
 /*
  * Plans the update of it into *ri: 1 when there is one, 0 when it is up
  * to date (or skipped), -1 on a problem worth an error (printed when
@@ -267,8 +252,7 @@ cmd_update(int argc, char **argv)
 	if (run_env_open(&env, ro.docker_config, json, true) != 0)
 		return 1;
 	o.docker_config = ro.docker_config;
-	if (service != NULL && strchr(service, '/') == NULL)
-		o.only = service;
+	o.only = service;
 	if (stack != NULL) {
 		struct store_stack	*reg = run_registered(env.store, stack);
 
@@ -276,6 +260,7 @@ cmd_update(int argc, char **argv)
 			stack = project = xstrdup(reg->project);
 		store_stack_free(reg);
 	}
+	o.only_stack = stack;
 	if (detect_run(env.docker, &o, &res, &e) != DR_OK) {
 		fprintf(stderr, "dockrev: %s\n", e.msg);
 		run_env_done(&env);
@@ -296,7 +281,7 @@ cmd_update(int argc, char **argv)
 	for (i = 0; i < res->nitems; i++) {
 		const struct inv_container	*c = res->items[i].c;
 
-		if (service != NULL && !cmd_matches(c, service))
+		if (service != NULL && !inventory_matches(c, service))
 			continue;
 		if (stack != NULL && (c->stack == NULL || c->kind ==
 		    INV_STANDALONE || strcmp(c->stack, stack) != 0))

@@ -23,8 +23,6 @@ const struct cmd_entry	*cmd_find(const char *name);
 /* Prints the list of commands to stdout or stderr. */
 void			 cmd_usage(int to_stderr);
 
-struct inv_container;
-
 int	cmd_check(int, char **);
 int	cmd_update(int, char **);
 int	cmd_jobs(int, char **);
@@ -32,8 +30,6 @@ int	cmd_job(int, char **);
 int	cmd_rollback(int, char **);
 int	cmd_stack(int, char **);
 
-/* True when c is what name designates: its name, or "STACK/SERVICE". */
-bool	cmd_matches(const struct inv_container *c, const char *name);
 /* Prints the jobs ids[0..n) (0s skipped): text, or JSON (one object when
  * one, else an array). */
 void	cmd_print_jobs(const int64_t *ids, size_t n, bool json, bool one);

@@ -5,8 +5,11 @@
  */
 #include "compose-cli.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "xmalloc.h"
 
@@ -215,6 +218,88 @@ compose_cli_detect(struct compose_cli *cli, int timeout_ms,
 out:
 	proc_result_done(&res);
 	return rc;
+}
+
+/* "path size mtime" of a one-word program found in PATH, or false. */
+static bool
+compose_cli_ident(const struct compose_cli *cli, char *dst, size_t len)
+{
+	struct stat	 st;
+	const char	*path = getenv("PATH");
+	char		 cand[COMPOSE_CLI_PATH_MAX + 64];
+	const char	*p, *end;
+
+	if (cli->nwords != 1)
+		return false;
+	if (strchr(cli->words[0], '/') != NULL) {
+		if (stat(cli->words[0], &st) != 0)
+			return false;
+		snprintf(dst, len, "%s %lld %lld", cli->words[0],
+		    (long long)st.st_size, (long long)st.st_mtime);
+		return true;
+	}
+	for (p = path ? path : "/usr/bin:/bin"; *p != '\0'; p = *end ? end + 1 :
+	    end) {
+		end = strchrnul(p, ':');
+		snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - p), p,
+		    cli->words[0]);
+		if (end > p && stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(cand, X_OK) == 0) {
+			snprintf(dst, len, "%s %lld %lld", cand,
+			    (long long)st.st_size, (long long)st.st_mtime);
+			return true;
+		}
+	}
+	return false;
+}
+
+enum dr_err
+compose_cli_detect_cached(struct compose_cli *cli, const char *cache_path,
+    struct dr_error *reterr)
+{
+	static char	 seen_ident[COMPOSE_CLI_PATH_MAX + 128];
+	static char	 seen_version[COMPOSE_CLI_VERSION_MAX];
+	char		 ident[COMPOSE_CLI_PATH_MAX + 128], line[512], *tmp;
+	const char	*v;
+	size_t		 n;
+	FILE		*f;
+	enum dr_err	 err;
+
+	if (!compose_cli_ident(cli, ident, sizeof(ident)))
+		return compose_cli_detect(cli, 0, reterr);
+	if (seen_ident[0] != '\0' && strcmp(seen_ident, ident) == 0 &&
+	    compose_cli_parse_version(span_str(seen_version), &cli->dialect,
+	    cli->version, NULL) == DR_OK)
+		return DR_OK;
+	n = strlen(ident);
+	if (cache_path != NULL && (f = fopen(cache_path, "re")) != NULL) {
+		if (fgets(line, sizeof(line), f) != NULL &&
+		    strncmp(line, ident, n) == 0 && line[n] == '\t') {
+			line[strcspn(line, "\n")] = '\0';
+			v = line + n + 1;
+			if (compose_cli_parse_version(span_str(v), &cli->dialect,
+			    cli->version, NULL) == DR_OK) {
+				fclose(f);
+				goto remember;
+			}
+		}
+		fclose(f);
+	}
+	if ((err = compose_cli_detect(cli, 0, reterr)) != DR_OK)
+		return err;
+	if (cache_path != NULL) {
+		tmp = xasprintf("%s.%d.tmp", cache_path, (int)getpid());
+		if ((f = fopen(tmp, "we")) != NULL) {
+			fprintf(f, "%s\t%s\n", ident, cli->version);
+			if (fclose(f) != 0 || rename(tmp, cache_path) != 0)
+				unlink(tmp);
+		}
+		free(tmp);
+	}
+remember:
+	snprintf(seen_ident, sizeof(seen_ident), "%s", ident);
+	snprintf(seen_version, sizeof(seen_version), "%s", cli->version);
+	return DR_OK;
 }
 
 /*

@@ -116,6 +116,17 @@ enum dr_err	compose_cli_parse_version(struct span out,
 enum dr_err	compose_cli_detect(struct compose_cli *cli, int timeout_ms,
 		    struct dr_error *reterr);
 
+/*
+ * compose_cli_detect, remembered: in this process, and in the file
+ * cache_path (may be NULL) keyed by the binary's path, size and mtime,
+ * so a `dockrev update` does not start a Python docker-compose twice.
+ * Only a one-word program (docker-compose, not `docker compose`, whose
+ * plugin may change under the same docker binary) is kept in the file.
+ * The file is written atomically; failing to write it is not an error.
+ */
+enum dr_err	compose_cli_detect_cached(struct compose_cli *,
+		    const char *cache_path, struct dr_error *reterr);
+
 /* Compose's project name grammar: [a-z0-9][a-z0-9_-]*, at most 255. */
 bool		compose_cli_valid_project(const char *);
 /* Service names: [a-zA-Z0-9._-]+ not starting with '-', at most 255. */

@@ -49,6 +49,16 @@ struct work {
 	struct cand_ref		 cref[DETECT_CANDIDATES_MAX];
 };
 
+/* Whether o asks for c. */
+static bool
+detect_wanted(const struct detect_opts *o, const struct inv_container *c)
+{
+	if (o->only_stack != NULL && (c->kind == INV_STANDALONE ||
+	    c->stack == NULL || strcmp(c->stack, o->only_stack) != 0))
+		return false;
+	return o->only == NULL || inventory_matches(c, o->only);
+}
+
 bool
 detect_label_enable_env(void)
 {
@@ -557,8 +567,7 @@ detect_run(struct docker *d, const struct detect_opts *o,
 		w[i].item = &res->items[i];
 		w[i].host = &res->host;
 		w[i].label_enable = o->label_enable;
-		if (o->only != NULL && strcmp(o->only, res->items[i].c->name) !=
-		    0) {
+		if (!detect_wanted(o, res->items[i].c)) {
 			item_set(&res->items[i], DETECT_SKIPPED, "not asked");
 			continue;
 		}

@@ -55,7 +55,10 @@ struct detect_item {
 struct detect_opts {
 	bool		 all;		/* stopped containers too */
 	const char	*docker_config;	/* config.json path; NULL: default */
-	const char	*only;		/* check only this container; NULL: all */
+	/* Check only this container (a name or "STACK/SERVICE"), only the
+	 * containers of this stack; NULL: all. */
+	const char	*only;
+	const char	*only_stack;
 	/* Opt-in mode (Watchtower's --label-enable, WUD's watchbydefault
 	 * =false): containers without an enable label set to true are
 	 * skipped. */

@@ -227,3 +227,17 @@ inventory_image(const struct inventory *inv, const char *id)
 	return bsearch(&key, inv->images, inv->nimages, sizeof(key),
 	    inv_img_cmp);
 }
+
+bool
+inventory_matches(const struct inv_container *c, const char *name)
+{
+	size_t	n;
+
+	if (strcmp(c->name, name) == 0)
+		return true;
+	if (c->kind == INV_STANDALONE || c->stack == NULL || c->service == NULL)
+		return false;
+	n = strlen(c->stack);
+	return strncmp(name, c->stack, n) == 0 && name[n] == '/' &&
+	    strcmp(name + n + 1, c->service) == 0;
+}

@@ -62,6 +62,10 @@ void		inventory_free(struct inventory *);
 /* The image with this ID, or NULL. */
 const struct inv_image *inventory_image(const struct inventory *,
 		    const char *id);
+/* True when name designates c: its name, or "STACK/SERVICE" of the
+ * Compose or Swarm service it belongs to. */
+bool		inventory_matches(const struct inv_container *c,
+		    const char *name);
 /* The label's value or NULL. */
 const char	*inventory_label(const struct inv_container *, const char *key);
 

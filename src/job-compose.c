@@ -104,13 +104,17 @@ jc_compose(struct jrun *r, const struct job_compose_update *u,
 	struct proc_opts		 ro = { 0 };
 	struct proc_result		 res;
 	struct buf			 line;
+	char				*cache;
 	enum dr_err			 err;
 
 	memset(&res, 0, sizeof(res));
 	buf_init(&line, 16 * 1024);
 	if ((err = compose_cli_init(&cli, NULL, reterr)) != DR_OK)
 		return err;
-	if ((err = compose_cli_detect(&cli, 0, reterr)) != DR_OK)
+	cache = xasprintf("%s/compose-version", store_default_dir());
+	err = compose_cli_detect_cached(&cli, cache, reterr);
+	free(cache);
+	if (err != DR_OK)
 		goto out;
 	proj.name = u->project;
 	proj.files = u->files;

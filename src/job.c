@@ -241,6 +241,38 @@ job_finish(struct jrun *r, enum store_job_state state,
 	store_job_set_state(r->ctx->store, r->job, state, summary, NULL);
 }
 
+/*
+ * After the old target runs again: each dependent back on its old
+ * container.  Those never swapped still share the namespace of the
+ * stopped incarnation of the target, so every one is restarted.
+ */
+static enum dr_err
+job_undo_dependents(struct jrun *r, struct dr_error *reterr)
+{
+	enum dr_err	err = DR_OK, e1;
+	char		*path;
+	size_t		 i;
+
+	for (i = 0; i < r->ndeps; i++) {
+		const struct recreate_plan	*d = r->deps[i];
+
+		if ((e1 = recreate_undo(r->ctx->docker, d, reterr)) == DR_OK &&
+		    recreate_plan_was_running(d)) {
+			path = xasprintf("/containers/%s/restart",
+			    recreate_plan_old_id(d));
+			e1 = docker_call(r->ctx->docker, "POST", path, NULL, NULL,
+			    reterr);
+			free(path);
+		}
+		if (e1 != DR_OK) {
+			job_log(r, "dependent %s: %s", recreate_plan_name(d),
+			    reterr->msg);
+			err = e1;
+		}
+	}
+	return err;
+}
+
 /* Undo the swap and verify the old container; ends the job. */
 static enum store_job_state
 job_rollback(struct jrun *r, const struct recreate_plan *plan,
@@ -249,6 +281,7 @@ job_rollback(struct jrun *r, const struct recreate_plan *plan,
 	struct health_report	 rep;
 	struct dr_error		 e;
 	char			 summary[DR_ERROR_MSG_MAX];
+	int64_t			 sid;
 
 	if (job_step(r, "rollback", NULL, recreate_undo, plan, &e) != DR_OK) {
 		snprintf(summary, sizeof(summary), "%s; rollback failed: %s",
@@ -256,6 +289,22 @@ job_rollback(struct jrun *r, const struct recreate_plan *plan,
 		job_finish(r, STORE_JOB_ROLLBACK_FAILED,
 		    STORE_TARGET_ROLLBACK_FAILED, summary);
 		return STORE_JOB_ROLLBACK_FAILED;
+	}
+	if (r->ndeps > 0) {
+		store_job_step_begin(r->ctx->store, r->job,
+		    "rollback_dependents", NULL, &sid, NULL);
+		if (job_undo_dependents(r, &e) != DR_OK) {
+			store_job_step_end(r->ctx->store, sid,
+			    STORE_STEP_FAILED, NULL, e.msg, NULL);
+			snprintf(summary, sizeof(summary), "%s; rollback of a "
+			    "dependent failed: %s", why, e.msg);
+			job_finish(r, STORE_JOB_ROLLBACK_FAILED,
+			    STORE_TARGET_ROLLBACK_FAILED, summary);
+			return STORE_JOB_ROLLBACK_FAILED;
+		}
+		job_crash_seam("rollback_dependents");
+		store_job_step_end(r->ctx->store, sid, STORE_STEP_DONE, NULL,
+		    NULL, NULL);
 	}
 	if (recreate_plan_was_running(plan)) {
 		if (job_gate(r, "verify_rollback", recreate_plan_name(plan),
@@ -274,18 +323,163 @@ job_rollback(struct jrun *r, const struct recreate_plan *plan,
 	return STORE_JOB_ROLLED_BACK;
 }
 
-/* Past the gate: the old container goes and the job succeeds. */
+/*
+ * Recreates every dependent pointed at the new target (idempotent steps:
+ * a rerun after a crash finishes what is missing).
+ */
+static enum dr_err
+job_swap_dependents(struct jrun *r, const struct recreate_plan *plan,
+    struct dr_error *reterr)
+{
+	struct docker	*d = r->ctx->docker;
+	json_t		*insp = NULL;
+	char		*path, *new_id;
+	size_t		 i;
+	enum dr_err	 err;
+
+	path = xasprintf("/containers/%s/json", recreate_plan_name(plan));
+	err = docker_get(d, path, &insp, reterr);
+	free(path);
+	if (err != DR_OK)
+		return err;
+	new_id = xstrdup(json_string_value(json_object_get(insp, "Id")) ?
+	    json_string_value(json_object_get(insp, "Id")) : "");
+	json_decref(insp);
+	for (i = 0; i < r->ndeps && err == DR_OK; i++) {
+		struct recreate_plan	*p = r->deps[i];
+
+		recreate_plan_retarget(p, recreate_plan_old_id(plan), new_id);
+		job_log(r, "dependent %s: recreated on %.12s",
+		    recreate_plan_name(p), new_id);
+		if ((err = recreate_rename_old(d, p, reterr)) != DR_OK ||
+		    (err = recreate_create_new(d, p, NULL, reterr)) != DR_OK ||
+		    (err = recreate_connect_networks(d, p, reterr)) != DR_OK ||
+		    (err = recreate_stop_old(d, p, reterr)) != DR_OK)
+			break;
+		if (recreate_plan_was_running(p))
+			err = recreate_start_new(d, p, reterr);
+	}
+	free(new_id);
+	return err;
+}
+
+/* Past the gate: the dependents follow, the old containers go and the
+ * job succeeds. */
 static enum store_job_state
 job_commit(struct jrun *r, const struct recreate_plan *plan)
 {
 	struct dr_error	e;
+	char		why[DR_ERROR_MSG_MAX];
+	int64_t		sid;
+	size_t		i;
 
+	if (r->ndeps > 0) {
+		store_job_step_begin(r->ctx->store, r->job, "dependents", NULL,
+		    &sid, NULL);
+		if (job_swap_dependents(r, plan, &e) != DR_OK) {
+			store_job_step_end(r->ctx->store, sid,
+			    STORE_STEP_FAILED, NULL, e.msg, NULL);
+			snprintf(why, sizeof(why), "recreating a dependent "
+			    "failed: %s", e.msg);
+			return job_rollback(r, plan, why);
+		}
+		job_crash_seam("dependents");
+		store_job_step_end(r->ctx->store, sid, STORE_STEP_DONE, NULL,
+		    NULL, NULL);
+	}
 	if (job_step(r, "remove_old", NULL, recreate_remove_old, plan, &e) !=
 	    DR_OK)
 		job_log(r, "the old container %s stays parked: %s",
 		    recreate_plan_parked_name(plan), e.msg);
-	job_finish(r, STORE_JOB_SUCCEEDED, STORE_TARGET_UPDATED, "updated");
+	for (i = 0; i < r->ndeps; i++)
+		if (recreate_remove_old(r->ctx->docker, r->deps[i], &e) != DR_OK)
+			job_log(r, "the old dependent %s stays parked: %s",
+			    recreate_plan_parked_name(r->deps[i]), e.msg);
+	job_finish(r, STORE_JOB_SUCCEEDED, STORE_TARGET_UPDATED, r->ndeps > 0 ?
+	    "updated (and its dependents recreated)" : "updated");
 	return STORE_JOB_SUCCEEDED;
+}
+
+/* Plans the dependents of the target, journaled; false when that fails
+ * (the job is then finished: nothing changed). */
+static bool
+job_plan_dependents(struct jrun *r, const struct recreate_plan *plan)
+{
+	struct dr_error	 e;
+	json_t		*a;
+	char		**ids = NULL, *out;
+	size_t		 n = 0, i;
+	int64_t		 sid;
+	enum dr_err	 err;
+
+	if ((err = recreate_find_dependents(r->ctx->docker,
+	    recreate_plan_old_id(plan), &ids, &n, &e)) == DR_OK && n == 0) {
+		recreate_ids_free(ids);
+		return true;
+	}
+	store_job_step_begin(r->ctx->store, r->job, "plan_dependents", NULL,
+	    &sid, NULL);
+	r->deps = xcalloc(n + 1, sizeof(*r->deps));
+	for (i = 0; err == DR_OK && i < n; i++) {
+		if ((err = recreate_plan_new(r->ctx->docker, ids[i], NULL,
+		    &r->deps[i], &e)) == DR_OK)
+			r->ndeps++;
+	}
+	recreate_ids_free(ids);
+	a = json_array();
+	for (i = 0; i < r->ndeps; i++)
+		json_array_append_new(a, recreate_plan_to_json(r->deps[i]));
+	a = json_pack("{s:o}", "plans", a);
+	out = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	job_crash_seam("plan_dependents");
+	/* Without these plans in the journal, a crash could not put the
+	 * dependents back: nothing may change then. */
+	if (store_job_step_end(r->ctx->store, sid, err == DR_OK ?
+	    STORE_STEP_DONE : STORE_STEP_FAILED, err == DR_OK ? out : NULL,
+	    err == DR_OK ? NULL : e.msg, &e) != DR_OK)
+		err = DR_EIO;
+	free(out);
+	if (err != DR_OK) {
+		job_finish(r, STORE_JOB_FAILED, STORE_TARGET_FAILED, e.msg);
+		return false;
+	}
+	job_log(r, "%zu dependent(s) will follow", r->ndeps);
+	return true;
+}
+
+/* Reads the dependents' plans back from the journal. */
+static void
+job_load_dependents(struct jrun *r, const struct store_job *j)
+{
+	const struct store_job_step	*st;
+	json_t				*a, *v;
+	size_t				 i;
+
+	st = job_find_step(j, "plan_dependents");
+	if (st == NULL || st->status != STORE_STEP_DONE ||
+	    st->outcome == NULL || (a = json_loads(st->outcome, 0, NULL)) ==
+	    NULL)
+		return;
+	r->deps = xcalloc(json_array_size(json_object_get(a, "plans")) + 1,
+	    sizeof(*r->deps));
+	json_array_foreach(json_object_get(a, "plans"), i, v)
+		if (recreate_plan_from_json(v, &r->deps[r->ndeps], NULL) ==
+		    DR_OK)
+			r->ndeps++;
+	json_decref(a);
+}
+
+static void
+job_free_dependents(struct jrun *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->ndeps; i++)
+		recreate_plan_free(r->deps[i]);
+	free(r->deps);
+	r->deps = NULL;
+	r->ndeps = 0;
 }
 
 /* From the new container started to a terminal state. */
@@ -418,6 +612,8 @@ job_run_update(struct job_ctx *ctx, const struct job_update *u,
 		job_finish(&r, STORE_JOB_FAILED, STORE_TARGET_FAILED, e.msg);
 		goto done;
 	}
+	if (!job_plan_dependents(&r, plan))
+		goto done;
 
 	for (i = 0; i < sizeof(job_swap_steps) / sizeof(job_swap_steps[0]);
 	    i++) {
@@ -443,6 +639,7 @@ out:
 			*ret_state = j->state;
 		store_job_free(j);
 	}
+	job_free_dependents(&r);
 	recreate_plan_free(plan);
 	imageref_free(ref);
 	json_decref(inspect);
@@ -497,12 +694,20 @@ job_recover_one(struct job_ctx *ctx, struct store_job *j)
 		    "interrupted before the swap began; nothing changed");
 		goto out;
 	}
+	job_load_dependents(&r, j);
+	if (job_find_step(j, "plan_dependents") != NULL &&
+	    job_find_step(j, "rename_old") == NULL) {
+		job_finish(&r, STORE_JOB_FAILED, STORE_TARGET_UNCHANGED,
+		    "interrupted before the swap began; nothing changed");
+		goto out;
+	}
 	if (job_find_step(j, "rollback") != NULL ||
 	    job_find_step(j, "verify_rollback") != NULL) {
 		job_rollback(&r, plan, "interrupted during the rollback");
 		goto out;
 	}
-	if (job_find_step(j, "remove_old") != NULL) {
+	if (job_find_step(j, "remove_old") != NULL ||
+	    job_find_step(j, "dependents") != NULL) {
 		/* The gate had passed: finish the commit, never undo it
 		 * (the old container may be gone already). */
 		job_commit(&r, plan);
@@ -517,7 +722,7 @@ job_recover_one(struct job_ctx *ctx, struct store_job *j)
 	    "Running")) && job_find_step(j, "start_new") != NULL) {
 		if (job_gate(&r, "health", recreate_plan_name(plan), &rep, &e) ==
 		    DR_OK && rep.result == HEALTH_OK)
-			job_commit_or_rollback(&r, plan, "false");
+			job_commit(&r, plan);
 		else
 			job_rollback(&r, plan, "interrupted; the new container "
 			    "did not pass the gate");
@@ -525,6 +730,7 @@ job_recover_one(struct job_ctx *ctx, struct store_job *j)
 	}
 	job_rollback(&r, plan, "interrupted during the swap");
 out:
+	job_free_dependents(&r);
 	recreate_plan_free(plan);
 	json_decref(pj);
 	json_decref(insp);

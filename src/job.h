@@ -109,11 +109,16 @@ json_t		*job_to_json(struct store *, const struct store_job *,
 /*
  * For job-*.c only: one running job and the journaling helpers.
  */
+struct recreate_plan;
 struct jrun {
 	struct job_ctx	*ctx;
 	int64_t		 job;
 	int64_t		 target;
 	char		*lock;
+	/* Recreate: the containers sharing the target's namespaces or
+	 * linking to it, planned before the swap. */
+	struct recreate_plan **deps;
+	size_t		 ndeps;
 };
 void		job_log(struct jrun *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
