@@ -181,6 +181,27 @@ out:
 	return err;
 }
 
+/* Runs u for the Swarm service whose task container it is. */
+static enum dr_err
+upd_swarm(struct upd_env *env, const struct detect_item *it,
+    const struct job_update *u, int64_t *ret_id,
+    enum store_job_state *ret_state, struct dr_error *reterr)
+{
+	struct job_swarm_update	 su = { 0 };
+
+	su.stack = it->c->stack;
+	su.service = inventory_label(it->c, "com.docker.swarm.service.name");
+	su.service_id = inventory_label(it->c, "com.docker.swarm.service.id");
+	su.container = it->c->id;
+	su.new_ref = u->new_ref;
+	su.want_digest = u->want_digest;
+	su.old_tag = u->old_tag;
+	su.new_tag = u->new_tag;
+	su.trigger = u->trigger;
+	su.trigger_params = u->trigger_params;
+	return job_run_swarm_update(&env->ctx, &su, ret_id, ret_state, reterr);
+}
+
 int
 cmd_update(int argc, char **argv)
 {
@@ -258,11 +279,16 @@ cmd_update(int argc, char **argv)
 	}
 	for (i = 0; i < res->nitems && it == NULL; i++) {
 		const struct inv_container	*c = res->items[i].c;
+		const char			*sn;
 		size_t				 n;
 
 		if (strcmp(c->name, service) == 0)
 			it = &res->items[i];
-		else if (c->kind == INV_COMPOSE && c->stack != NULL &&
+		else if (c->kind == INV_SWARM && (sn = inventory_label(c,
+		    "com.docker.swarm.service.name")) != NULL &&
+		    strcmp(sn, service) == 0)
+			it = &res->items[i];
+		else if (c->kind != INV_STANDALONE && c->stack != NULL &&
 		    c->service != NULL && (n = strlen(c->stack)) <
 		    strlen(service) && strncmp(service, c->stack, n) == 0 &&
 		    service[n] == '/' && strcmp(service + n + 1, c->service) ==
@@ -272,12 +298,6 @@ cmd_update(int argc, char **argv)
 	if (it == NULL) {
 		fprintf(stderr, "dockrev update: no running container or "
 		    "Compose service \"%s\"\n", service);
-		goto out;
-	}
-	if (it->c->kind == INV_SWARM) {
-		fprintf(stderr, "dockrev update: %s belongs to Swarm stack %s; "
-		    "Swarm updates are not supported yet\n", service,
-		    it->c->stack ? it->c->stack : "?");
 		goto out;
 	}
 	if (it->status == DETECT_SKIPPED || it->status == DETECT_ERROR) {
@@ -363,6 +383,8 @@ cmd_update(int argc, char **argv)
 	}
 	if (it->c->kind == INV_COMPOSE)
 		err = upd_compose(&env, it, &u, &id, &state, &e);
+	else if (it->c->kind == INV_SWARM)
+		err = upd_swarm(&env, it, &u, &id, &state, &e);
 	else
 		err = job_run_update(&env.ctx, &u, &id, &state, &e);
 	if (err != DR_OK) {

@@ -484,6 +484,16 @@ detect_progress(const struct detect_opts *o, const char *what)
 		o->progress(what, o->progress_arg);
 }
 
+/* True when c is a task of the Swarm service named only. */
+static bool
+detect_only_swarm(const char *only, const struct inv_container *c)
+{
+	const char	*svc = inventory_label(c,
+	    "com.docker.swarm.service.name");
+
+	return c->kind == INV_SWARM && svc != NULL && strcmp(svc, only) == 0;
+}
+
 static long
 ms_since(const struct timespec *t0)
 {
@@ -535,7 +545,7 @@ detect_run(struct docker *d, const struct detect_opts *o,
 		w[i].item = &res->items[i];
 		w[i].host = &res->host;
 		if (o->only != NULL && strcmp(o->only, res->items[i].c->name) !=
-		    0) {
+		    0 && !detect_only_swarm(o->only, res->items[i].c)) {
 			item_set(&res->items[i], DETECT_SKIPPED, "not asked");
 			continue;
 		}

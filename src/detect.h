@@ -55,7 +55,9 @@ struct detect_item {
 struct detect_opts {
 	bool		 all;		/* stopped containers too */
 	const char	*docker_config;	/* config.json path; NULL: default */
-	const char	*only;		/* check only this container; NULL: all */
+	/* Check only this container (or the tasks of the Swarm service of
+	 * this name); NULL: all. */
+	const char	*only;
 	/* Called at the start of each round, for a progress indicator. */
 	void		(*progress)(const char *what, void *arg);
 	void		*progress_arg;
