@@ -26,6 +26,9 @@
 
 #define JSW_POLL_MS		500
 #define JSW_MONITOR_DEFAULT_MS	5000
+/* Swarm's own time per task (schedule, create, start, stop the old one)
+ * on top of the health deadline and the monitor period. */
+#define JSW_TASK_SLACK_MS	30000
 
 /* ---- pure helpers (job-swarm.h) ---------------------------------------- */
 
@@ -323,13 +326,14 @@ jsw_limit_ms(struct job_ctx *ctx, const json_t *service)
 	    ctx->health.deadline_ms : HEALTH_DEADLINE_MS;
 	long	replicas = job_swarm_replicas(service);
 
-	return (deadline + job_swarm_monitor_ms(service)) * (replicas > 1 ?
-	    replicas : 1);
+	return (deadline + job_swarm_monitor_ms(service) + JSW_TASK_SLACK_MS) *
+	    (replicas > 1 ? replicas : 1);
 }
 
 /*
  * Polls the service until its tasks run image (JSW_CONVERGED, their
- * containers in ret_ids), Swarm rolled back, paused, or the limit passes.
+ * containers in ret_ids), Swarm rolled back away from image, paused, or
+ * the limit passes.
  * A Swarm rollback in progress gets one more limit.  why gets a line for
  * the summary.  Engine errors are retried until the limit.
  */
@@ -340,6 +344,7 @@ jsw_wait(struct jrun *r, const char *id, const char *image, long limit_ms,
 	enum job_swarm_state	 st, last = JOB_SWARM_UNKNOWN;
 	json_t			*svc = NULL, *tasks = NULL;
 	const char		*spec_image;
+	char			 started[256] = "";
 	long			 end = jsw_now_ms() + limit_ms;
 	size_t			 min_tasks;
 	bool			 extended = false;
@@ -361,10 +366,18 @@ jsw_wait(struct jrun *r, const char *id, const char *image, long limit_ms,
 			    job_swarm_update_message(svc));
 			last = st;
 		}
+		spec_image = job_swarm_spec_image(svc);
 		switch (st) {
 		case JOB_SWARM_ROLLBACK_COMPLETED:
+			/* Back to the image we wait for (Swarm's own
+			 * rollback, seen by the wait for the old image) is
+			 * no failure; away from it is. */
+			if (spec_image != NULL && strcmp(spec_image, image) ==
+			    0)
+				break;
 			snprintf(why, whylen, "Swarm rolled back the update: "
-			    "%s", job_swarm_update_message(svc));
+			    "%s", started[0] ? started :
+			    job_swarm_update_message(svc));
 			o = JSW_SWARM_ROLLED_BACK;
 			goto out;
 		case JOB_SWARM_PAUSED:
@@ -376,6 +389,9 @@ jsw_wait(struct jrun *r, const char *id, const char *image, long limit_ms,
 			o = JSW_STOPPED;
 			goto out;
 		case JOB_SWARM_ROLLBACK_STARTED:
+			/* Says why; the completion only says "completed". */
+			snprintf(started, sizeof(started), "%s",
+			    job_swarm_update_message(svc));
 			if (!extended) {
 				end = jsw_now_ms() + limit_ms;
 				extended = true;
@@ -384,7 +400,6 @@ jsw_wait(struct jrun *r, const char *id, const char *image, long limit_ms,
 		default:
 			break;
 		}
-		spec_image = job_swarm_spec_image(svc);
 		if (spec_image == NULL || strcmp(spec_image, image) != 0) {
 			snprintf(why, whylen, "the service's image changed to "
 			    "%s meanwhile", spec_image ? spec_image : "?");
