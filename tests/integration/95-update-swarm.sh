@@ -3,7 +3,8 @@
 # whose tag moved (old/new digest in the job, the spec pinned to the new
 # digest, the task runs the new image), a new version tag (--to), a new
 # image that never gets healthy (Swarm pauses, Dockrev puts the old image
-# back: rolled_back, exit 1), a service whose own failure action is
+# back: rolled_back, exit 1), one that Swarm finds healthy but that fails
+# Dockrev's gate later (the same), a service whose own failure action is
 # rollback (reported rolled_back, never succeeded), then kill -9
 # (DOCKREV_CRASH_AT) right after every step of the update and of the
 # rollback: the next dockrev run finishes the job, the service runs the old
@@ -44,6 +45,10 @@ d11=$(reg_manifest_digest "$REG_PLAIN" "$P/app" 1.1)
 img_build "$R/bad:1.0" --health true --marker b10 >/dev/null
 b10=$(reg_manifest_digest "$REG_PLAIN" "$P/bad" 1.0)
 img_build "$R/bad:1.1" --health false --marker b11 >/dev/null
+img_build "$R/late:1.0" --health true --marker l10 >/dev/null
+l10=$(reg_manifest_digest "$REG_PLAIN" "$P/late" 1.0)
+img_build "$R/late:1.1" --health 'test ! -f /tmp/sick' --marker l11 \
+	--cmd "trap 'exit 0' TERM; sleep 20; touch /tmp/sick; while :; do sleep 1; done" >/dev/null
 
 # svc NAME IMAGE [SERVICE-CREATE-OPTIONS...]: a one-replica service,
 # labelled for cleanup, converged.  The image's HEALTHCHECK command with a
@@ -148,6 +153,21 @@ is "unhealthy: target rolled_back" "$(jq -r '.targets[0].result' <<<"$out")" rol
 is "unhealthy: the spec has the old image again" "$(spec_image "$N")" "$R/bad:1.0@$b10"
 wait_for 60 settled "$N" b10
 is "unhealthy: the old image runs, healthy, one task" "$(marker "$N")" b10
+
+# ---- healthy for Swarm, unhealthy within Dockrev's settle time ----------------------
+N=$P-late
+svc "$N" "$R/late:1.0" || fail "create $N" "$(cat "$T_TMP/svc.err")"
+out=$("$DOCKREV" update --yes --json --settle 60 --deadline 30 --service "$N" \
+	--to 1.1 2>"$T_TMP/err")
+is "sick after Swarm's monitor: exit 1" "$?" 1
+is "sick after Swarm's monitor: rolled_back" "$(jq -r .state <<<"$out")" rolled_back
+is "sick after Swarm's monitor: Swarm had completed" \
+	"$(jq -r '[.steps[] | select(.name == "wait_update")][0].status' <<<"$out")" done
+is "sick after Swarm's monitor: Dockrev's gate failed" \
+	"$(jq -r '[.steps[] | select(.name == "health")][0].status' <<<"$out")" failed
+is "sick after Swarm's monitor: the spec has the old image" "$(spec_image "$N")" "$R/late:1.0@$l10"
+wait_for 60 settled "$N" l10
+is "sick after Swarm's monitor: the old image runs" "$(marker "$N")" l10
 
 # ---- Swarm rolls back on its own ---------------------------------------------------
 N=$P-sw
