@@ -90,6 +90,8 @@ run_item_done(struct run_item *it)
 		free(it->files[i]);
 	free(it->files);
 	free(it->env_file);
+	free(it->swarm_service);
+	free(it->swarm_service_id);
 	memset(it, 0, sizeof(*it));
 }
 
@@ -102,6 +104,19 @@ run_item_from_container(struct run_item *it, const struct inv_container *c)
 	it->kind = c->kind;
 	it->container = xstrdup(c->id);
 	it->image = xstrdup(c->image);
+	if (c->kind == INV_SWARM) {
+		const char	*full = inventory_label(c,
+		    "com.docker.swarm.service.name");
+		const char	*sid = inventory_label(c,
+		    "com.docker.swarm.service.id");
+
+		it->swarm_service = full ? xstrdup(full) : NULL;
+		it->swarm_service_id = sid ? xstrdup(sid) : NULL;
+		if (c->stack == NULL) {
+			it->name = xstrdup(full ? full : c->name);
+			return;
+		}
+	}
 	if (c->kind == INV_STANDALONE || c->stack == NULL ||
 	    c->service == NULL) {
 		it->kind = c->kind == INV_COMPOSE ? INV_STANDALONE : c->kind;
@@ -218,6 +233,7 @@ run_one(struct run_env *env, const struct run_item *it, int64_t *ret_id,
     enum store_job_state *ret_state)
 {
 	struct job_update	 u = { 0 };
+	struct job_swarm_update	 su = { 0 };
 	struct dr_error		 e;
 	enum dr_err		 err;
 
@@ -240,9 +256,29 @@ run_one(struct run_env *env, const struct run_item *it, int64_t *ret_id,
 		u.trigger_params = it->trigger_params;
 		err = job_run_update(&env->ctx, &u, ret_id, ret_state, &e);
 		break;
+	case INV_SWARM:
+		if (it->job_kind != STORE_JOB_UPDATE || it->source != NULL) {
+			err = dr_fail(&e, DR_EUNSUPPORTED, "%s is a Swarm "
+			    "service: roll it back with `docker service "
+			    "rollback %s`", it->name, it->swarm_service ?
+			    it->swarm_service : it->name);
+			break;
+		}
+		su.stack = it->stack;
+		su.service = it->swarm_service;
+		su.service_id = it->swarm_service_id;
+		su.container = it->container;
+		su.new_ref = it->new_ref;
+		su.want_digest = it->want_digest;
+		su.old_tag = it->old_tag;
+		su.new_tag = it->new_tag;
+		su.trigger = STORE_TRIGGER_CLI;
+		su.trigger_params = it->trigger_params;
+		err = job_run_swarm_update(&env->ctx, &su, ret_id, ret_state,
+		    &e);
+		break;
 	default:
-		err = dr_fail(&e, DR_EUNSUPPORTED, "%s is a Swarm service: "
-		    "Swarm updates are not supported yet", it->name);
+		err = dr_fail(&e, DR_EINTERNAL, "%s: unknown kind", it->name);
 		break;
 	}
 	if (err != DR_OK)

@@ -62,6 +62,9 @@ struct run_item {
 	char			**files;
 	size_t			 nfiles;
 	char			*env_file;
+	/* Swarm: the service's full name and ID. */
+	char			*swarm_service;
+	char			*swarm_service_id;
 };
 
 void	run_item_done(struct run_item *);

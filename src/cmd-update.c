@@ -108,7 +108,9 @@ upd_print_plan(const struct run_item *items, size_t n, bool json)
 			    " @ " : "", items[i].want_digest ?
 			    items[i].want_digest : "", items[i].kind ==
 			    INV_COMPOSE ? "compose up of the service" :
-			    "recreate with the same configuration");
+			    items[i].kind == INV_SWARM ? "Swarm service update "
+			    "pinned to the digest" : "recreate with the same "
+			    "configuration");
 		return;
 	}
 	a = json_array();

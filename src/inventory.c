@@ -231,9 +231,14 @@ inventory_image(const struct inventory *inv, const char *id)
 bool
 inventory_matches(const struct inv_container *c, const char *name)
 {
-	size_t	n;
+	const char	*full;
+	size_t		 n;
 
 	if (strcmp(c->name, name) == 0)
+		return true;
+	/* A Swarm service by its full name, STACK_SERVICE. */
+	if (c->kind == INV_SWARM && (full = inventory_label(c,
+	    "com.docker.swarm.service.name")) != NULL && strcmp(full, name) == 0)
 		return true;
 	if (c->kind == INV_STANDALONE || c->stack == NULL || c->service == NULL)
 		return false;

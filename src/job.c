@@ -685,6 +685,10 @@ job_recover_one(struct job_ctx *ctx, struct store_job *j)
 		job_compose_recover(&r, j);
 		return;
 	}
+	if (j->ntargets > 0 && j->targets[0].swap == STORE_SWAP_SWARM) {
+		job_swarm_recover(&r, j);
+		return;
+	}
 	plan_step = job_find_step(j, "plan");
 	if (plan_step == NULL || plan_step->status != STORE_STEP_DONE ||
 	    plan_step->outcome == NULL ||

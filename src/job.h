@@ -83,6 +83,33 @@ enum dr_err	job_run_compose_update(struct job_ctx *,
 		    const struct job_compose_update *, int64_t *ret_id,
 		    enum store_job_state *ret_state, struct dr_error *reterr);
 
+/* What to update: one Swarm service (replicated or global). */
+struct job_swarm_update {
+	const char	*stack;		/* com.docker.stack.namespace or NULL */
+	const char	*service;	/* the service's full name */
+	const char	*service_id;	/* com.docker.swarm.service.id */
+	const char	*container;	/* a task container of it now */
+	const char	*new_ref;	/* full reference, with a tag */
+	const char	*want_digest;	/* what the check saw, or NULL */
+	const char	*old_tag;
+	const char	*new_tag;
+	enum store_trigger trigger;
+	const char	*trigger_params;
+};
+
+/*
+ * Updates a Swarm service: pull and verify, then POST the service's spec
+ * as read with only TaskTemplate.ContainerSpec.Image changed, pinned to
+ * repo:tag@digest (the verified digest), wait for Swarm to finish, health
+ * gate on every new task container.  A rollback Swarm does on its own
+ * ends rolled_back; a paused update, a timeout or a failed gate puts the
+ * old spec image back (same way) and verifies it.  DR_EINVAL, before
+ * anything runs, for a hostile service name or ID.
+ */
+enum dr_err	job_run_swarm_update(struct job_ctx *,
+		    const struct job_swarm_update *, int64_t *ret_id,
+		    enum store_job_state *ret_state, struct dr_error *reterr);
+
 /*
  * Runs the update as a job and returns its id and final state.  Errors
  * that prevent creating the job (store, lock held: DR_ECONFLICT) are
@@ -141,6 +168,8 @@ const struct store_job_step *job_find_step(const struct store_job *,
 		    const char *name);
 /* Compose recovery (job-compose.c): drives an interrupted compose job. */
 void		job_compose_recover(struct jrun *, const struct store_job *);
+/* Swarm recovery (job-swarm.c): drives an interrupted Swarm job. */
+void		job_swarm_recover(struct jrun *, const struct store_job *);
 
 /* This process's owner id for store_job_claim ("pid:N:starttime"). */
 const char	*job_owner_self(void);
