@@ -349,6 +349,31 @@ run_parse(char *b, size_t len, size_t nitems, int64_t *ids,
 	return len;
 }
 
+size_t
+run_order(const struct run_item *items, size_t n, size_t *order,
+    size_t *gstart)
+{
+	bool	*placed = xcalloc(n + 1, sizeof(*placed));
+	size_t	 i, j, k = 0, ngroups = 0;
+
+	for (i = 0; i < n; i++) {
+		if (placed[i])
+			continue;
+		gstart[ngroups++] = k;
+		for (j = i; j < n; j++) {
+			if (placed[j] || (j != i && (items[i].stack == NULL ||
+			    items[j].stack == NULL || strcmp(items[i].stack,
+			    items[j].stack) != 0)))
+				continue;
+			placed[j] = true;
+			order[k++] = j;
+		}
+	}
+	gstart[ngroups] = k;
+	free(placed);
+	return ngroups;
+}
+
 struct run_child {
 	pid_t	pid;
 	int	fd;
@@ -364,34 +389,17 @@ run_items(const struct run_opts *o, struct run_item *items, size_t n,
 	struct pollfd		 pfd[RUN_PARALLEL_MAX];
 	enum store_job_state	*states;
 	int64_t			*ids;
-	size_t			*order, *gstart, ngroups = 0, g, i, j, k;
+	size_t			*order, *gstart, ngroups, g, i;
 	size_t			 nkids = 0, bad = 0;
 	unsigned		 parallel;
-	bool			*placed;
 
 	ids = xcalloc(n + 1, sizeof(*ids));
 	states = xcalloc(n + 1, sizeof(*states));
 	order = xcalloc(n + 1, sizeof(*order));
 	gstart = xcalloc(n + 2, sizeof(*gstart));
-	placed = xcalloc(n + 1, sizeof(*placed));
 	for (i = 0; i < n; i++)
 		states[i] = STORE_JOB_FAILED;
-	/* Groups by first appearance: items of one stack (or one standalone
-	 * container) together, in their order. */
-	for (i = 0, k = 0; i < n; i++) {
-		if (placed[i])
-			continue;
-		gstart[ngroups++] = k;
-		for (j = i; j < n; j++) {
-			if (placed[j] || (j != i && (items[i].stack == NULL ||
-			    items[j].stack == NULL || strcmp(items[i].stack,
-			    items[j].stack) != 0)))
-				continue;
-			placed[j] = true;
-			order[k++] = j;
-		}
-	}
-	gstart[ngroups] = k;
+	ngroups = run_order(items, n, order, gstart);
 	parallel = o->parallel == 0 ? RUN_PARALLEL_DEFAULT : o->parallel;
 	if (parallel > RUN_PARALLEL_MAX)
 		parallel = RUN_PARALLEL_MAX;
@@ -467,7 +475,6 @@ run_items(const struct run_opts *o, struct run_item *items, size_t n,
 	free(states);
 	free(order);
 	free(gstart);
-	free(placed);
 	*ret_ids = ids;
 	return bad;
 }

@@ -82,6 +82,15 @@ struct run_opts {
 };
 
 /*
+ * The groups of items: those of one stack together (in their order), a
+ * standalone container alone; groups in order of first appearance.
+ * order[0..n) gets item indexes group by group, gstart[0..ngroups] where
+ * each group starts in order (gstart[ngroups] == n).  Returns ngroups.
+ */
+size_t	run_order(const struct run_item *items, size_t n, size_t *order,
+	    size_t *gstart);
+
+/*
  * Runs the n items (grouped by stack or container, order kept within a
  * group) and returns the ids of the jobs they made, in item order, in
  * *ret_ids (free; 0 for an item that made no job, its error printed).

@@ -3,6 +3,7 @@
  * Diun) and tag include/exclude regexes.
  */
 #include <jansson.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "check.h"
@@ -89,6 +90,35 @@ main(void)
 		    tag_cases[i].allowed);
 		policy_free(p);
 		json_decref(l);
+	}
+	/* Opt-in mode: an enable label set to true, and none set to false. */
+	{
+		static const struct {
+			const char	*labels;
+			bool		 enabled;
+		} en[] = {
+			{ "{}", false },
+			{ "{\"dockrev.enable\": \"true\"}", true },
+			{ "{\"dockrev.enable\": \"TRUE\"}", true },
+			{ "{\"com.centurylinklabs.watchtower.enable\": \"true\"}",
+			    true },
+			{ "{\"wud.watch\": \"true\"}", true },
+			{ "{\"diun.enable\": \"true\"}", true },
+			{ "{\"dockrev.enable\": \"yes\"}", false },
+			{ "{\"dockrev.enable\": \"false\"}", false },
+			{ "{\"dockrev.enable\": \"true\", \"wud.watch\": "
+			    "\"false\"}", false },
+			{ "{\"x.enable\": \"true\"}", false },
+		};
+
+		for (i = 0; i < sizeof(en) / sizeof(en[0]); i++) {
+			json_t	*l = json_loads(en[i].labels, 0, NULL);
+
+			CHECK_INTEQ(policy_from_labels(l, &p, &e), DR_OK);
+			CHECK_INTEQ(policy_enabled(p), en[i].enabled);
+			policy_free(p);
+			json_decref(l);
+		}
 	}
 	/* watch.digest and the filter key. */
 	{
