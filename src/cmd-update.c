@@ -238,6 +238,9 @@ cmd_update(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (ro.parallel == 0 && getenv("DOCKREV_PARALLEL") != NULL &&
+	    (ro.parallel = run_parallel(getenv("DOCKREV_PARALLEL"))) == 0)
+		return 2;
 	nscopes = (service != NULL) + (stack != NULL) + all;
 	if (nscopes != 1 || optind != argc || (to != NULL && service == NULL)) {
 		fprintf(stderr, "usage: dockrev update (--service NAME | --stack "

@@ -48,5 +48,5 @@ cmd_usage(int to_stderr)
 		    cmd_table[i].usage);
 	fprintf(f, "\nenvironment: DOCKER_HOST, DOCKER_TLS_VERIFY, "
 	    "DOCKER_CERT_PATH, DOCKER_CONFIG, DOCKREV_STATE_DIR,\n"
-	    "  DOCKREV_COMPOSE_BIN, DOCKREV_LABEL_ENABLE\n");
+	    "  DOCKREV_COMPOSE_BIN, DOCKREV_LABEL_ENABLE, DOCKREV_PARALLEL\n");
 }

@@ -296,7 +296,7 @@ round_one "$P-netcontainer"
 pids=()
 for n in "${SHAPES[@]}"; do
 	[ "$n" = "$P-netcontainer" ] && continue
-	while [ "$(jobs -rp | wc -l)" -ge 9 ]; do
+	while [ "$(jobs -rp | wc -l)" -ge 6 ]; do
 		wait -n
 	done
 	round_one "$n" &
