@@ -36,7 +36,7 @@ upd_plan(const struct detect_item *it, const char *to, const char *scope,
 	struct dr_error	 e;
 	struct buf	 nref;
 	const char	*new_tag = NULL, *want = NULL;
-	size_t		 i;
+	size_t		 i, k;
 	int		 rc = -1;
 
 	memset(ri, 0, sizeof(*ri));
@@ -57,11 +57,17 @@ upd_plan(const struct detect_item *it, const char *to, const char *scope,
 			if (strcmp(it->cands[i].tag, to) == 0)
 				want = it->cands[i].digest;
 	} else {
-		for (i = 0; i < it->ncands && new_tag == NULL; i++) {
-			if (it->cands[i].same_level &&
-			    it->cands[i].arch == DETECT_ARCH_MATCH) {
-				new_tag = it->cands[i].tag;
-				want = it->cands[i].digest;
+		/* The highest same-level minor, else patch, candidate:
+		 * never a major jump without --to. */
+		for (k = 0; k < 2 && new_tag == NULL; k++) {
+			for (i = 0; i < it->ncands && new_tag == NULL; i++) {
+				if (it->cands[i].same_level &&
+				    it->cands[i].arch == DETECT_ARCH_MATCH &&
+				    it->cands[i].kind == (k == 0 ?
+				    VERSION_MINOR : VERSION_PATCH)) {
+					new_tag = it->cands[i].tag;
+					want = it->cands[i].digest;
+				}
 			}
 		}
 		if (new_tag == NULL && it->remote_digest != NULL &&

@@ -357,7 +357,8 @@ job_run_compose_update(struct job_ctx *ctx, const struct job_compose_update *u,
 	ts.refs.old_tag = u->old_tag;
 	ts.refs.new_tag = u->new_tag;
 	store_job_target_add(ctx->store, r.job, &ts, &r.target, NULL);
-	job_log(&r, "update %s/%s: %s -> %s", u->project, u->service,
+	job_log(&r, "%s %s/%s: %s -> %s", store_job_kind_name(u->kind),
+	    u->project, u->service,
 	    cfg_image ? cfg_image : "?", u->new_ref);
 
 	/* The rollback needs these; journal them with the first step. */

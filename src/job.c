@@ -582,7 +582,8 @@ job_run_update(struct job_ctx *ctx, const struct job_update *u,
 	ts.refs.old_tag = u->old_tag;
 	ts.refs.new_tag = u->new_tag;
 	store_job_target_add(ctx->store, r.job, &ts, &r.target, NULL);
-	job_log(&r, "update %s: %s -> %s", u->container,
+	job_log(&r, "%s %s: %s -> %s", store_job_kind_name(u->kind),
+	    u->container,
 	    json_string_value(json_object_get(json_object_get(inspect,
 	    "Config"), "Image")), u->new_ref);
 

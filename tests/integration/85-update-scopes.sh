@@ -24,6 +24,8 @@ img_build "$R/s:3.1" --health true --marker s31 >/dev/null
 img_build "$F/off:1.0" --health true --marker o10 >/dev/null
 img_build "$F/off:1.1" --health true --marker o11 >/dev/null
 img_build "$R/bad:1.0" --health true --marker x10 >/dev/null
+img_build "$R/maj:1.0" --health true --marker m10 >/dev/null
+img_build "$R/maj:2.0" --health true --marker m20 >/dev/null
 img_build "$R/bad:1.1" --health false --marker x11 >/dev/null
 
 # project NAME [SERVICE=IMAGE ...]: a project in its own directory.
@@ -93,6 +95,16 @@ is "stack: the standalone container was not touched" \
 out=$("${UPD[@]}" --stack "${P}s1" 2>"$T_TMP/err")
 is "stack again: nothing to do, exit 0" "$?" 0
 is "stack again: no job" "$(jq length <<<"$out")" 0
+
+# ---- never a major jump without --to ----------------------------------------------
+run_ctr "$P-maj" "$R/maj:1.0" >/dev/null
+out=$("${UPD[@]}" --service "$P-maj" 2>&1)
+is "major: exit 0" "$?" 0
+like "major: up to date, 2.0 offered with --to" "$out" 'up to date \(newer, use --to: 2\.0\)'
+is "major: still 1.0" "$(image_of "$P-maj")" "$R/maj:1.0"
+out=$("${UPD[@]}" --service "$P-maj" --to 2.0 2>"$T_TMP/err")
+state_is "major with --to: succeeded" "$out" succeeded
+is "major with --to: runs 2.0" "$(image_of "$P-maj")" "$R/maj:2.0"
 
 # ---- --all: the other stack and the standalone container, in parallel workers ----------
 # Opt-in mode (--label-enable, like Watchtower's): only this test's
