@@ -532,6 +532,7 @@ detect_run(struct docker *d, const struct detect_opts *o,
 {
 	struct detect_result	*res;
 	struct registry_settings set = { 0 };
+	struct inventory_filter	 filter;
 	struct registry_stats	 st;
 	struct registry		*reg = NULL;
 	struct dockercfg	*creds = NULL;
@@ -548,7 +549,11 @@ detect_run(struct docker *d, const struct detect_opts *o,
 	if ((err = dockercfg_load(o->docker_config, &creds, reterr)) != DR_OK)
 		goto fail;
 	detect_progress(o, "reading containers");
-	if ((err = inventory_load(d, o->all, &res->inv, reterr)) != DR_OK)
+	filter.name = o->only;
+	filter.stack = o->only_stack;
+	if ((err = inventory_load_filtered(d, o->all, o->only != NULL ||
+	    o->only_stack != NULL ? &filter : NULL, &res->inv, reterr)) !=
+	    DR_OK)
 		goto fail;
 	detect_host_platform(d, res->inv->json_info, &res->host);
 	detect_engine_registries(res->inv->json_info, &insecure, &mirrors);

@@ -126,37 +126,100 @@ inv_configured_images(struct inventory *inv, struct docker *d)
 	free(which);
 }
 
+/* True when the filter f (may be NULL) asks for c. */
+static bool
+inv_wanted(const struct inventory_filter *f, const struct inv_container *c)
+{
+	if (f == NULL)
+		return true;
+	if (f->stack != NULL && (c->kind == INV_STANDALONE ||
+	    c->stack == NULL || strcmp(c->stack, f->stack) != 0))
+		return false;
+	return f->name == NULL || inventory_matches(c, f->name);
+}
+
+/*
+ * With a filter, the images of the wanted containers only, each by its
+ * own inspect (all at once), into inv->json_images: the engine takes a
+ * quarter of a second to list a thousand images.
+ */
+static enum dr_err
+inv_some_images(struct inventory *inv, struct docker *d,
+    const struct inventory_filter *f, struct dr_error *reterr)
+{
+	struct docker_batch	*b;
+	const char		**ids;
+	size_t			 n = 0, i, k;
+	enum dr_err		 err = DR_OK;
+
+	ids = xcalloc(inv->ncontainers + 1, sizeof(*ids));
+	for (i = 0; i < inv->ncontainers; i++) {
+		const struct inv_container	*c = &inv->containers[i];
+
+		if (!inv_wanted(f, c) || c->image_id == NULL)
+			continue;
+		for (k = 0; k < n && strcmp(ids[k], c->image_id) != 0; k++)
+			;
+		if (k == n)
+			ids[n++] = c->image_id;
+	}
+	b = xcalloc(n + 1, sizeof(*b));
+	for (k = 0; k < n; k++)
+		b[k].path = inv_own(inv, xasprintf("/images/%s/json", ids[k]));
+	if (n > 0)
+		docker_get_batch(d, b, n);
+	inv->json_images = json_array();
+	for (k = 0; k < n; k++) {
+		if (b[k].err == DR_OK && json_is_object(b[k].ret))
+			json_array_append(inv->json_images, b[k].ret);
+		else if (b[k].err != DR_ENOTFOUND && err == DR_OK)
+			err = dr_fail(reterr, b[k].err, "%s", b[k].error.msg);
+		json_decref(b[k].ret);
+	}
+	free(b);
+	free(ids);
+	return err;
+}
+
 enum dr_err
 inventory_load(struct docker *d, bool all, struct inventory **ret,
     struct dr_error *reterr)
 {
+	return inventory_load_filtered(d, all, NULL, ret, reterr);
+}
+
+enum dr_err
+inventory_load_filtered(struct docker *d, bool all,
+    const struct inventory_filter *f, struct inventory **ret,
+    struct dr_error *reterr)
+{
 	struct inventory	*inv;
 	json_t			*v, *names;
-	size_t			 i;
+	size_t			 i, nb;
 	enum dr_err		 err;
 	static json_t		*empty;
 
 	struct docker_batch	 b[3] = {
 		{ .path = all ? "/containers/json?all=1" : "/containers/json" },
-		{ .path = "/images/json" },
 		{ .path = "/info" },
+		{ .path = "/images/json" },
 	};
 
 	inv = xcalloc(1, sizeof(*inv));
-	err = docker_get_batch(d, b, 3);
+	nb = f == NULL ? 3 : 2;
+	err = docker_get_batch(d, b, nb);
 	inv->json_containers = b[0].ret;
-	inv->json_images = b[1].ret;
-	inv->json_info = b[2].ret;
-	for (i = 0; i < 3; i++) {
+	inv->json_info = b[1].ret;
+	inv->json_images = b[2].ret;
+	for (i = 0; i < nb; i++) {
 		if (b[i].err != DR_OK) {
 			err = dr_fail(reterr, b[i].err, "%s", b[i].error.msg);
 			goto fail;
 		}
 	}
-	if (!json_is_array(inv->json_containers) ||
-	    !json_is_array(inv->json_images)) {
-		err = dr_fail(reterr, DR_EPROTO, "engine: container or image "
-		    "list is not an array");
+	if (!json_is_array(inv->json_containers)) {
+		err = dr_fail(reterr, DR_EPROTO, "engine: the container list is "
+		    "not an array");
 		goto fail;
 	}
 	if (empty == NULL)
@@ -185,6 +248,13 @@ inventory_load(struct docker *d, bool all, struct inventory **ret,
 	inv_configured_images(inv, d);
 	qsort(inv->containers, inv->ncontainers, sizeof(*inv->containers),
 	    inv_cmp);
+	if (f != NULL && (err = inv_some_images(inv, d, f, reterr)) != DR_OK)
+		goto fail;
+	if (!json_is_array(inv->json_images)) {
+		err = dr_fail(reterr, DR_EPROTO, "engine: the image list is not "
+		    "an array");
+		goto fail;
+	}
 	inv->images = xcalloc(json_array_size(inv->json_images) + 1,
 	    sizeof(*inv->images));
 	json_array_foreach(inv->json_images, i, v) {

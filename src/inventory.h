@@ -58,6 +58,18 @@ struct inventory {
  */
 enum dr_err	inventory_load(struct docker *, bool all,
 		    struct inventory **ret, struct dr_error *reterr);
+/* Which containers a filtered load needs the images of (NULL fields:
+ * any). */
+struct inventory_filter {
+	const char	*name;		/* see inventory_matches */
+	const char	*stack;		/* Compose project or Swarm stack */
+};
+/* inventory_load, with the images of the containers f wants only (each
+ * inspected, instead of the engine's whole image list); all containers
+ * are still listed. */
+enum dr_err	inventory_load_filtered(struct docker *, bool all,
+		    const struct inventory_filter *f, struct inventory **ret,
+		    struct dr_error *reterr);
 void		inventory_free(struct inventory *);
 /* The image with this ID, or NULL. */
 const struct inv_image *inventory_image(const struct inventory *,
