@@ -163,7 +163,7 @@ void
 cmd_print_jobs(const int64_t *ids, size_t n, bool json, bool one)
 {
 	struct run_env	 env;
-	size_t		 i;
+	size_t		 i, shown = 0;
 
 	if (run_env_open(&env, NULL, true, false) != 0)
 		return;
@@ -172,7 +172,7 @@ cmd_print_jobs(const int64_t *ids, size_t n, bool json, bool one)
 	for (i = 0; i < n; i++) {
 		if (ids[i] <= 0)
 			continue;
-		if (json && !one && i > 0)
+		if (json && !one && shown++ > 0)
 			printf(",");
 		run_print_job(env.store, ids[i], json);
 	}

@@ -74,34 +74,52 @@ is "unhealthy: the old $P-b runs" "$(id_of "$P-b")" "$old"
 is "unhealthy: the old $P-b-ns runs" "$(id_of "$P-b-ns")" "$ns_old"
 check_trio "unhealthy" "$P-b"
 
-# ---- kill -9 after every step ------------------------------------------------
+# ---- kill -9 after every step, and during the rollback -------------------------
+# Each case has its own containers and state directory, so they run at
+# once (the crash and the recovery); the checks come afterwards.
+crash_case() {
+	local step=$1 n=$2 img=$3
+	export DOCKREV_STATE_DIR=$T_TMP/state-$n
+	trio "$n" "$img"
+	DOCKREV_CRASH_AT=$step "${UPD[@]}" --service "$n" >/dev/null 2>&1
+	echo $? >"$T_TMP/$n.died"
+	"$DOCKREV" jobs >/dev/null 2>&1
+	"$DOCKREV" jobs --json | jq -r --arg n "$n" \
+		'[.[] | select(.target == $n)][0].id' >"$T_TMP/$n.id"
+}
+cases=()
 for step in plan_dependents rename_old create_new connect_networks stop_old \
 	start_new health dependents remove_old; do
-	n=$P-k${step//_/}
-	trio "$n" app
-	DOCKREV_CRASH_AT=$step "${UPD[@]}" --service "$n" >/dev/null 2>&1
-	is "crash after $step: died" "$?" 137
-	"$DOCKREV" jobs >/dev/null 2>&1
-	id=$("$DOCKREV" jobs --json | jq -r --arg n "$n" '[.[] | select(.target == $n)][0].id')
-	st=$(state_of "$id")
-	like "crash after $step: job finished ($st)" "$st" '^(succeeded|rolled_back|failed)$'
-	case $st in
-	succeeded) is "crash after $step: succeeded = 1.1" "$(image_of "$n")" "$R/app:1.1" ;;
-	*) is "crash after $step: $st = 1.0" "$(image_of "$n")" "$R/app:1.0" ;;
-	esac
-	check_trio "crash after $step" "$n"
+	cases+=("$step $P-k${step//_/} app")
 done
-
-# ---- kill -9 during the rollback ---------------------------------------------
 for step in rollback rollback_dependents; do
-	n=$P-r${step//_/}
-	trio "$n" bad
-	DOCKREV_CRASH_AT=$step "${UPD[@]}" --service "$n" >/dev/null 2>&1
-	is "crash after $step: died" "$?" 137
-	"$DOCKREV" jobs >/dev/null 2>&1
-	id=$("$DOCKREV" jobs --json | jq -r --arg n "$n" '[.[] | select(.target == $n)][0].id')
-	is "crash after $step: rolled_back" "$(state_of "$id")" rolled_back
-	is "crash after $step: 1.0" "$(image_of "$n")" "$R/bad:1.0"
+	cases+=("$step $P-r${step//_/} bad")
+done
+pids=()
+for c in "${cases[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge 4 ]; do
+		wait -n
+	done
+	# shellcheck disable=SC2086
+	crash_case $c &
+	pids+=($!)
+done
+wait "${pids[@]}"
+for c in "${cases[@]}"; do
+	read -r step n img <<<"$c"
+	export DOCKREV_STATE_DIR=$T_TMP/state-$n
+	is "crash after $step: died" "$(cat "$T_TMP/$n.died")" 137
+	st=$(state_of "$(cat "$T_TMP/$n.id")")
+	if [ "$img" = bad ]; then
+		is "crash after $step: rolled_back" "$st" rolled_back
+	else
+		like "crash after $step: job finished ($st)" "$st" \
+			'^(succeeded|rolled_back|failed)$'
+	fi
+	case $st in
+	succeeded) is "crash after $step: succeeded = 1.1" "$(image_of "$n")" "$R/$img:1.1" ;;
+	*) is "crash after $step: $st = 1.0" "$(image_of "$n")" "$R/$img:1.0" ;;
+	esac
 	check_trio "crash after $step" "$n"
 done
 
