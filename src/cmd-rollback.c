@@ -300,9 +300,8 @@ cmd_rollback(int argc, char **argv)
 	}
 	inventory_free(inv);
 	inv = NULL;
-	run_env_done(&env);
-	rc = run_items(&ro, &ri, 1, &ids) == 0 ? 0 : 1;
-	cmd_print_jobs(ids, 1, json, true);
+	rc = run_items(&ro, &env, &ri, 1, &ids) == 0 ? 0 : 1;
+	cmd_print_jobs(env.store, ids, 1, json, true);
 out:
 	free(ids);
 	run_item_done(&ri);

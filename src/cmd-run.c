@@ -291,22 +291,25 @@ run_one(struct run_env *env, const struct run_item *it, int64_t *ret_id,
  * A rollback that failed stops the group: it needs a human.
  */
 static void
-run_group(const struct run_opts *o, const struct run_item *items,
-    const size_t *idx, size_t n, int fd, int64_t *ids,
-    enum store_job_state *states)
+run_group(const struct run_opts *o, struct run_env *shared,
+    const struct run_item *items, const size_t *idx, size_t n, int fd,
+    int64_t *ids, enum store_job_state *states)
 {
-	struct run_env		 env;
+	struct run_env		 own, *env = shared;
 	enum store_job_state	 st = STORE_JOB_FAILED;
 	int64_t			 id = 0;
 	char			 line[64];
 	size_t			 i;
 	int			 len;
 
-	if (run_env_open(&env, o->docker_config, o->quiet, false) != 0)
-		return;
-	env.ctx.health = o->health;
+	if (env == NULL) {
+		if (run_env_open(&own, o->docker_config, o->quiet, false) != 0)
+			return;
+		env = &own;
+	}
+	env->ctx.health = o->health;
 	for (i = 0; i < n; i++) {
-		run_one(&env, &items[idx[i]], &id, &st);
+		run_one(env, &items[idx[i]], &id, &st);
 		if (fd < 0) {
 			ids[idx[i]] = id;
 			states[idx[i]] = st;
@@ -322,7 +325,8 @@ run_group(const struct run_opts *o, const struct run_item *items,
 			break;
 		}
 	}
-	run_env_done(&env);
+	if (env == &own)
+		run_env_done(&own);
 }
 
 /* Parses a child's "INDEX ID STATE" lines in b[0..len); keeps the rest. */
@@ -382,8 +386,8 @@ struct run_child {
 };
 
 size_t
-run_items(const struct run_opts *o, struct run_item *items, size_t n,
-    int64_t **ret_ids)
+run_items(const struct run_opts *o, struct run_env *env,
+    struct run_item *items, size_t n, int64_t **ret_ids)
 {
 	struct run_child	 kids[RUN_PARALLEL_MAX];
 	struct pollfd		 pfd[RUN_PARALLEL_MAX];
@@ -407,8 +411,8 @@ run_items(const struct run_opts *o, struct run_item *items, size_t n,
 	fflush(NULL);
 	for (g = 0; g < ngroups || nkids > 0;) {
 		if (g < ngroups && (ngroups == 1 || parallel == 1)) {
-			run_group(o, items, order + gstart[g], gstart[g + 1] -
-			    gstart[g], -1, ids, states);
+			run_group(o, env, items, order + gstart[g],
+			    gstart[g + 1] - gstart[g], -1, ids, states);
 			g++;
 			continue;
 		}
@@ -424,7 +428,7 @@ run_items(const struct run_opts *o, struct run_item *items, size_t n,
 			}
 			if (pid == 0) {
 				close(fds[0]);
-				run_group(o, items, order + gstart[g],
+				run_group(o, NULL, items, order + gstart[g],
 				    gstart[g + 1] - gstart[g], fds[1], NULL,
 				    NULL);
 				fflush(NULL);

@@ -94,10 +94,12 @@ size_t	run_order(const struct run_item *items, size_t n, size_t *order,
  * Runs the n items (grouped by stack or container, order kept within a
  * group) and returns the ids of the jobs they made, in item order, in
  * *ret_ids (free; 0 for an item that made no job, its error printed).
- * Returns how many items did not end succeeded.
+ * Groups run in this process use env (its health options are set from
+ * o); worker processes open their own, never touching env.  Returns how
+ * many items did not end succeeded.
  */
-size_t	run_items(const struct run_opts *, struct run_item *items, size_t n,
-	    int64_t **ret_ids);
+size_t	run_items(const struct run_opts *, struct run_env *env,
+	    struct run_item *items, size_t n, int64_t **ret_ids);
 
 struct store_stack;
 /* The registered stack (`dockrev stack add`) called name or whose Compose

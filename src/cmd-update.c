@@ -160,13 +160,11 @@ upd_confirm(const struct run_item *items, size_t n, int *rc)
 
 /* Prints the jobs: text lines, one JSON object (one service) or an array. */
 void
-cmd_print_jobs(const int64_t *ids, size_t n, bool json, bool one)
+cmd_print_jobs(struct store *st, const int64_t *ids, size_t n, bool json,
+    bool one)
 {
-	struct run_env	 env;
-	size_t		 i, shown = 0;
+	size_t	i, shown = 0;
 
-	if (run_env_open(&env, NULL, true, false) != 0)
-		return;
 	if (json && !one)
 		printf("[");
 	for (i = 0; i < n; i++) {
@@ -174,11 +172,10 @@ cmd_print_jobs(const int64_t *ids, size_t n, bool json, bool one)
 			continue;
 		if (json && !one && shown++ > 0)
 			printf(",");
-		run_print_job(env.store, ids[i], json);
+		run_print_job(st, ids[i], json);
 	}
 	if (json && !one)
 		printf("]\n");
-	run_env_done(&env);
 }
 
 int
@@ -278,7 +275,6 @@ cmd_update(int argc, char **argv)
 		free(project);
 		return 1;
 	}
-	run_env_done(&env);
 	if (stack != NULL) {
 		json_t	*sj = json_pack("{s:s, s:s}", "scope", "stack", "stack",
 		    stack);
@@ -343,8 +339,8 @@ cmd_update(int argc, char **argv)
 	}
 	if (!yes && !upd_confirm(items, n, &rc))
 		goto out;
-	bad = run_items(&ro, items, n, &ids);
-	cmd_print_jobs(ids, n, json, service != NULL);
+	bad = run_items(&ro, &env, items, n, &ids);
+	cmd_print_jobs(env.store, ids, n, json, service != NULL);
 	rc = bad == 0 && errors == 0 ? 0 : 1;
 out:
 	for (i = 0; i < n; i++)
@@ -354,6 +350,7 @@ out:
 	free(scope);
 	free(project);
 	detect_result_free(res);
+	run_env_done(&env);
 	return rc;
 }
 

@@ -32,6 +32,8 @@ int	cmd_stack(int, char **);
 
 /* Prints the jobs ids[0..n) (0s skipped): text, or JSON (one object when
  * one, else an array). */
-void	cmd_print_jobs(const int64_t *ids, size_t n, bool json, bool one);
+struct store;
+void	cmd_print_jobs(struct store *, const int64_t *ids, size_t n, bool json,
+	    bool one);
 
 #endif
