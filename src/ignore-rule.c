@@ -359,6 +359,7 @@ ignore_rule_parse(enum ignore_kind kind, const char *expr,
     struct ignore_rule **ret, struct dr_error *reterr)
 {
 	struct ignore_rule	*r = NULL;
+	json_t			*js;
 	size_t			 len, i;
 	enum dr_err		 err;
 
@@ -378,6 +379,11 @@ ignore_rule_parse(enum ignore_kind kind, const char *expr,
 			return dr_fail(reterr, DR_EINVAL, "%s expression has a "
 			    "control character at offset %zu",
 			    ignore_kind_name(kind), i);
+	/* The JSON form needs UTF-8: ask the library that will write it. */
+	if ((js = json_string(expr)) == NULL)
+		return dr_fail(reterr, DR_EINVAL, "%s expression is not valid "
+		    "UTF-8", ignore_kind_name(kind));
+	json_decref(js);
 
 	r = xcalloc(1, sizeof(*r));
 	r->kind = kind;

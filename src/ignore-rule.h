@@ -57,7 +57,7 @@ enum dr_err	 ignore_kind_parse(const char *name, enum ignore_kind *ret,
  * Validates expr for kind and returns a new rule in *ret (free with
  * ignore_rule_free); expr is copied.  DR_EINVAL with a message naming the
  * bad part (offset, token or PCRE2 error) when expr is empty, has a
- * control character, or does not fit the kind's syntax; DR_ETOOBIG when
+ * control character, is not UTF-8, or does not fit the kind's syntax; DR_ETOOBIG when
  * it is longer than IGNORE_TAG_MAX (exact, prefix) or IGNORE_EXPR_MAX
  * (regex, range) or has too many alternatives or comparators.  *ret is
  * NULL on failure.

@@ -45,6 +45,7 @@ static const struct {
 	{ RE, "^[0-9]+\\.[0-9]+-rc[0-9]*$", "5.3-rc1-alpine", false },
 	{ RE, "^sha-[0-9a-f]{7}$", "sha-abc1234", true },
 	{ RE, "(?i)LATEST", "latest", true },
+	{ RE, "caf\xc3\xa9", "cafe", false },	/* UTF-8 is fine */
 	{ RE, "a|b", "c", false },
 	/* range: each comparator on a full version */
 	{ RG, "=5.3.1", "5.3.1", true },
@@ -178,6 +179,8 @@ static const struct {
 	{ PF, "a/b", DR_EINVAL, "'/' at offset 1" },
 	{ EX, "a\tb", DR_EINVAL, "control character at offset 1" },
 	{ RE, "a\nb", DR_EINVAL, "control character" },
+	{ RE, "\xa5=", DR_EINVAL, "not valid UTF-8" },	/* fuzz */
+	{ RE, "caf\xc3", DR_EINVAL, "not valid UTF-8" },
 	{ RE, "(abc", DR_EINVAL, "bad regex at offset 4" },
 	{ RE, "abc)", DR_EINVAL, "bad regex at offset 3" },
 	{ RE, "[a-", DR_EINVAL, "bad regex" },
