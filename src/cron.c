@@ -654,7 +654,8 @@ cron_search(const struct cron *c, time_t after, enum cron_zone z,
 	}
 }
 
-/* Serializes the TZ switch of every cron_next() with an IANA zone. */
+/* Serializes the TZ switch of cron_next() with an IANA zone, and the
+ * local-time searches that must not see it. */
 static pthread_mutex_t cron_tz_lock = PTHREAD_MUTEX_INITIALIZER;
 
 enum dr_err
@@ -676,8 +677,13 @@ cron_next(const struct cron *c, time_t after, const char *tz, time_t *ret,
 	}
 	if (tz != NULL && strcmp(tz, "UTC") == 0)
 		return cron_search(c, after, CRON_ZONE_UTC, ret, reterr);
-	if (tz == NULL || tz[0] == '\0' || strcmp(tz, "Local") == 0)
-		return cron_search(c, after, CRON_ZONE_LOCAL, ret, reterr);
+	if (tz == NULL || tz[0] == '\0' || strcmp(tz, "Local") == 0) {
+		/* Locked too, so a concurrent switch cannot leak into it. */
+		pthread_mutex_lock(&cron_tz_lock);
+		e = cron_search(c, after, CRON_ZONE_LOCAL, ret, reterr);
+		pthread_mutex_unlock(&cron_tz_lock);
+		return e;
+	}
 
 	val = xasprintf(":%s", tz);
 	pthread_mutex_lock(&cron_tz_lock);

@@ -89,10 +89,11 @@ enum dr_err	cron_zone_check(const char *tz, struct dr_error *reterr);
  * fall-back hour) fires once, at its first occurrence.
  *
  * IANA zones are applied by setting TZ and calling tzset() around the
- * computation, under a mutex, then restoring TZ; this is NOT safe while
- * another thread uses the local time functions (localtime, mktime,
- * strftime, getenv/setenv) without that mutex.  UTC and Local need no
- * switch.
+ * computation, under a mutex (which Local searches take too), then
+ * restoring TZ; this is NOT thread-safe with respect to the rest of the
+ * process: another thread using localtime, mktime, strftime, getenv or
+ * setenv meanwhile may see the switched zone or race on the environment.
+ * Callers must compute schedules from one thread.  UTC needs no switch.
  *
  * Fails with DR_EINVAL when `after` is outside [0, CRON_TIME_MAX) or tz
  * is bad, DR_ENOTFOUND when tz is not installed or nothing fires within
