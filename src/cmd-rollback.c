@@ -279,25 +279,8 @@ cmd_rollback(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	if (!yes) {
-		char	answer[16] = "";
-
-		if (!isatty(STDIN_FILENO)) {
-			fprintf(stderr, "dockrev rollback: not a terminal: add "
-			    "--yes to roll %s back to %s\n", ri.name,
-			    ri.new_ref);
-			rc = 2;
-			goto out;
-		}
-		printf("roll %s back: %s -> %s? [y/N] ", ri.name, ri.image,
-		    ri.new_ref);
-		fflush(stdout);
-		if (fgets(answer, sizeof(answer), stdin) == NULL ||
-		    (answer[0] != 'y' && answer[0] != 'Y')) {
-			printf("nothing changed\n");
-			goto out;
-		}
-	}
+	if (!yes && (rc = run_confirm("rollback", &ri, 1)) != 0)
+		goto out;
 	inventory_free(inv);
 	inv = NULL;
 	rc = run_items(&ro, &env, &ri, 1, &ids) == 0 ? 0 : 1;

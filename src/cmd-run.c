@@ -513,6 +513,31 @@ run_print_job(struct store *st, int64_t id, bool json)
 	store_job_free(j);
 }
 
+int
+run_confirm(const char *verb, const struct run_item *items, size_t n)
+{
+	char	answer[16] = "";
+	size_t	i;
+
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr, "dockrev %s: not a terminal: add --yes to %s "
+		    "%s%s\n", verb, verb, items[0].name, n > 1 ?
+		    " and the others" : "");
+		return 2;
+	}
+	for (i = 0; i < n; i++)
+		printf("%s %s: %s -> %s\n", verb, items[i].name, items[i].image,
+		    items[i].new_ref);
+	printf("go on? [y/N] ");
+	fflush(stdout);
+	if (fgets(answer, sizeof(answer), stdin) == NULL ||
+	    (answer[0] != 'y' && answer[0] != 'Y')) {
+		printf("nothing changed\n");
+		return 1;
+	}
+	return 0;
+}
+
 long
 run_seconds(const char *s, const char *what)
 {

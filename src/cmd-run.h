@@ -109,6 +109,13 @@ struct store_stack *run_registered(struct store *, const char *name);
 /* Prints job id (one line per service), or its JSON when json. */
 void	run_print_job(struct store *, int64_t id, bool json);
 
+/*
+ * Lists the items ("VERB NAME: IMAGE -> NEW") and asks on the terminal:
+ * 0 to go on, 1 declined ("nothing changed"), 2 when stdin is not a
+ * terminal (says to add --yes).
+ */
+int	run_confirm(const char *verb, const struct run_item *items, size_t n);
+
 /* "update" and "rollback" parse these the same way. */
 long	run_seconds(const char *s, const char *what);
 unsigned run_parallel(const char *s);

@@ -130,34 +130,6 @@ upd_print_plan(const struct run_item *items, size_t n, bool json)
 	json_decref(a);
 }
 
-/* Asks before changing anything; true to go on. */
-static bool
-upd_confirm(const struct run_item *items, size_t n, int *rc)
-{
-	char	answer[16] = "";
-	size_t	i;
-
-	if (!isatty(STDIN_FILENO)) {
-		fprintf(stderr, "dockrev update: not a terminal: add --yes to "
-		    "update %s%s\n", items[0].name, n > 1 ? " and the others" :
-		    "");
-		*rc = 2;
-		return false;
-	}
-	for (i = 0; i < n; i++)
-		printf("update %s: %s -> %s\n", items[i].name, items[i].image,
-		    items[i].new_ref);
-	printf("go on? [y/N] ");
-	fflush(stdout);
-	if (fgets(answer, sizeof(answer), stdin) == NULL ||
-	    (answer[0] != 'y' && answer[0] != 'Y')) {
-		printf("nothing changed\n");
-		*rc = 1;
-		return false;
-	}
-	return true;
-}
-
 /* Prints the jobs: text lines, one JSON object (one service) or an array. */
 void
 cmd_print_jobs(struct store *st, const int64_t *ids, size_t n, bool json,
@@ -337,7 +309,7 @@ cmd_update(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	if (!yes && !upd_confirm(items, n, &rc))
+	if (!yes && (rc = run_confirm("update", items, n)) != 0)
 		goto out;
 	bad = run_items(&ro, &env, items, n, &ids);
 	cmd_print_jobs(env.store, ids, n, json, service != NULL);

@@ -760,17 +760,8 @@ job_run_swarm_update(struct job_ctx *ctx, const struct job_swarm_update *u,
 	spec.trigger = u->trigger;
 	spec.trigger_params = u->trigger_params;
 	spec.owner = job_owner_self();
-	if ((err = store_job_create(ctx->store, &spec, &r.job, reterr)) !=
-	    DR_OK)
+	if ((err = job_start(&r, &spec, stack, ret_id, reterr)) != DR_OK)
 		goto out;
-	*ret_id = r.job;
-	if ((err = store_job_lock(ctx->store, r.job, stack, reterr)) != DR_OK) {
-		snprintf(why, sizeof(why), "%s", reterr->msg);
-		store_job_set_state(ctx->store, r.job, STORE_JOB_FAILED, why,
-		    NULL);
-		goto out;
-	}
-	store_job_set_state(ctx->store, r.job, STORE_JOB_RUNNING, NULL, NULL);
 	ts.stack = stack;
 	ts.service = jsw_short_name(u->stack, u->service);
 	ts.swap = STORE_SWAP_SWARM;
@@ -828,13 +819,7 @@ job_run_swarm_update(struct job_ctx *ctx, const struct job_swarm_update *u,
 done:
 	err = DR_OK;
 out:
-	if (r.job > 0 && ret_state != NULL) {
-		struct store_job	*j = NULL;
-
-		if (store_job_get(ctx->store, r.job, &j, NULL) == DR_OK)
-			*ret_state = j->state;
-		store_job_free(j);
-	}
+	job_state_of(ctx->store, r.job, ret_state);
 	json_decref(svc);
 	json_decref(insp);
 	imageref_free(ref);

@@ -557,19 +557,9 @@ job_run_update(struct job_ctx *ctx, const struct job_update *u,
 	spec.trigger = u->trigger;
 	spec.trigger_params = u->trigger_params;
 	spec.owner = job_owner_self();
-	if ((err = store_job_create(ctx->store, &spec, &r.job, reterr)) !=
-	    DR_OK)
-		goto out;
-	*ret_id = r.job;
 	r.lock = xasprintf("container:%s", u->container);
-	if ((err = store_job_lock(ctx->store, r.job, r.lock, reterr)) !=
-	    DR_OK) {
-		snprintf(why, sizeof(why), "%s", reterr->msg);
-		store_job_set_state(ctx->store, r.job, STORE_JOB_FAILED, why,
-		    NULL);
+	if ((err = job_start(&r, &spec, r.lock, ret_id, reterr)) != DR_OK)
 		goto out;
-	}
-	store_job_set_state(ctx->store, r.job, STORE_JOB_RUNNING, NULL, NULL);
 	memset(&old, 0, sizeof(old));
 	pull_inspect(ctx->docker, json_string_value(json_object_get(inspect,
 	    "Image")) ? json_string_value(json_object_get(inspect, "Image")) :
@@ -633,13 +623,7 @@ job_run_update(struct job_ctx *ctx, const struct job_update *u,
 done:
 	err = DR_OK;
 out:
-	if (r.job > 0 && ret_state != NULL) {
-		struct store_job	*j = NULL;
-
-		if (store_job_get(ctx->store, r.job, &j, NULL) == DR_OK)
-			*ret_state = j->state;
-		store_job_free(j);
-	}
+	job_state_of(ctx->store, r.job, ret_state);
 	job_free_dependents(&r);
 	recreate_plan_free(plan);
 	imageref_free(ref);
@@ -649,6 +633,36 @@ out:
 	free(pjs);
 	free(r.lock);
 	return err;
+}
+
+enum dr_err
+job_start(struct jrun *r, const struct store_job_spec *spec, const char *lock,
+    int64_t *ret_id, struct dr_error *reterr)
+{
+	struct store	*st = r->ctx->store;
+	char		 why[DR_ERROR_MSG_MAX];
+	enum dr_err	 err;
+
+	if ((err = store_job_create(st, spec, &r->job, reterr)) != DR_OK)
+		return err;
+	*ret_id = r->job;
+	if ((err = store_job_lock(st, r->job, lock, reterr)) != DR_OK) {
+		snprintf(why, sizeof(why), "%s", reterr->msg);
+		store_job_set_state(st, r->job, STORE_JOB_FAILED, why, NULL);
+		return err;
+	}
+	store_job_set_state(st, r->job, STORE_JOB_RUNNING, NULL, NULL);
+	return DR_OK;
+}
+
+void
+job_state_of(struct store *st, int64_t id, enum store_job_state *ret)
+{
+	struct store_job	*j = NULL;
+
+	if (id > 0 && ret != NULL && store_job_get(st, id, &j, NULL) == DR_OK)
+		*ret = j->state;
+	store_job_free(j);
 }
 
 const struct store_job_step *

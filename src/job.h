@@ -163,6 +163,16 @@ struct pull_result;
 enum dr_err	job_pull_step(struct jrun *, const char *detail,
 		    const struct imageref *ref, const char *source,
 		    const char *want_digest, struct pull_result *ret);
+/*
+ * Records the job of spec (its id in r->job and *ret_id), takes the lock
+ * `lock` (a stack or "container:NAME") and moves it to running.  A lock
+ * held elsewhere ends the job failed and returns DR_ECONFLICT.
+ */
+enum dr_err	job_start(struct jrun *, const struct store_job_spec *,
+		    const char *lock, int64_t *ret_id, struct dr_error *reterr);
+/* The state of job id into *ret (left alone when it cannot be read). */
+void		job_state_of(struct store *, int64_t id,
+		    enum store_job_state *ret);
 /* The job's last step called name, or NULL. */
 const struct store_job_step *job_find_step(const struct store_job *,
 		    const char *name);
