@@ -781,16 +781,16 @@ ymapping(struct yparse *y, const char *prefix, int depth)
 		else if (vev.type == YAML_SCALAR_EVENT)
 			err = yset(y, key, yscalar(&vev), yline(&kev));
 		else if (vev.type == YAML_MAPPING_START_EVENT) {
-			if (key_find(key) != NULL)
+			if (key_is_section(key))
+				err = ymapping(y, key, depth + 1);
+			else if (key_find(key) != NULL)
 				err = dr_fail(y->reterr, DR_ECONFIG, "%s:%zu: "
 				    "%s: want a value, not a mapping", y->name,
 				    yline(&kev), key);
-			else if (!key_is_section(key))
+			else
 				err = dr_fail(y->reterr, DR_ECONFIG, "%s:%zu: "
 				    "unknown key \"%s\"", y->name,
 				    yline(&kev), key);
-			else
-				err = ymapping(y, key, depth + 1);
 		} else if (vev.type == YAML_SEQUENCE_START_EVENT)
 			err = ysequence(y, key, yline(&kev));
 		else

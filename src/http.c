@@ -669,8 +669,10 @@ route_find(struct http_ctx *x, const struct http_path *p, const char *method,
 		}
 		if (best == NULL || memcmp(score, best_score,
 		    sizeof(score)) > 0) {
-			for (i = 0; i < best_nc; i++)
+			for (i = 0; i < best_nc; i++) {
 				free(x->caps[i]);
+				x->caps[i] = NULL;
+			}
 			best = rt;
 			memcpy(best_score, score, sizeof(score));
 			memcpy(x->caps, caps, sizeof(caps[0]) * (size_t)nc);
