@@ -637,7 +637,7 @@ allow_has(const struct buf *allow, const char *method)
  */
 static const struct http_route *
 route_find(struct http_ctx *x, const struct http_path *p, const char *method,
-    struct http_resp **ret_resp)
+    struct http_resp **ret_resp, unsigned *ret_flags, size_t *ret_cap)
 {
 	struct http_server	*hs = x->hs;
 	const struct http_route	*best = NULL;
@@ -649,12 +649,24 @@ route_find(struct http_ctx *x, const struct http_path *p, const char *method,
 	struct buf		 allow;
 
 	buf_init(&allow, 256);
+	*ret_flags = ~0u;
+	*ret_cap = 0;
 	for (r = 0; r < hs->nroutes; r++) {
 		const struct http_route	*rt = hs->routes[r];
 
 		if (!route_match(rt->pattern, p, score, caps, &nc))
 			continue;
 		if (!method_fits(rt->method, method)) {
+			if (!route_is_fallback(rt)) {
+				/* What the path's routes demand of any
+				 * method: the strictest checks, the largest
+				 * cap. */
+				*ret_flags &= rt->flags;
+				if ((rt->body_max ? rt->body_max :
+				    HTTP_BODY_MAX) > *ret_cap)
+					*ret_cap = rt->body_max ?
+					    rt->body_max : HTTP_BODY_MAX;
+			}
 			if (!route_is_fallback(rt) && !allow_has(&allow,
 			    rt->method)) {
 				if (allow.len > 0)
@@ -793,8 +805,9 @@ request_begin(struct http_ctx *x, struct MHD_Connection *conn,
 	const struct config	*cfg = hs->srv->cfg;
 	const union MHD_ConnectionInfo *ci;
 	struct http_path	 p = { .n = 0 };
-	struct http_resp	*resp = NULL;
+	struct http_resp	*resp = NULL, *early = NULL;
 	const char		*why = NULL, *user = NULL, *q, *cl;
+	unsigned		 flags = 0;
 	size_t			 plen, i;
 	struct buf		 dp;
 	char			*end;
@@ -823,13 +836,28 @@ request_begin(struct http_ctx *x, struct MHD_Connection *conn,
 	x->path = dp.len ? buf_steal(&dp) : xstrdup("/");
 	buf_done(&dp);
 	x->req.path = x->path;
-	if ((x->route = route_find(x, &p, method, &resp)) == NULL)
+	/*
+	 * A path no route has is 404 at once.  A path routes have for other
+	 * methods passes the same gates as a request they would take (auth,
+	 * origin, size) before its 405: the answer then tells an outsider
+	 * nothing about the API.
+	 */
+	x->route = route_find(x, &p, method, &early, &flags, &x->body_max);
+	if (x->route == NULL && (flags == ~0u || early == NULL)) {
+		resp = early;
+		early = NULL;
 		goto out;
-	if (x->route->flags & HTTP_REDACT) {
-		free(x->log_path);
-		x->log_path = xstrdup(x->route->pattern);
 	}
-	if (!(x->route->flags & HTTP_NOAUTH)) {
+	if (x->route != NULL) {
+		flags = x->route->flags;
+		x->body_max = x->route->body_max ? x->route->body_max :
+		    HTTP_BODY_MAX;
+	}
+	if (flags & HTTP_REDACT) {
+		free(x->log_path);
+		x->log_path = xstrdup(x->route ? x->route->pattern : "-");
+	}
+	if (!(flags & HTTP_NOAUTH)) {
 		ci = MHD_get_connection_info(conn,
 		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		if (auth_user(cfg, ci ? ci->client_addr : NULL, x->hdrs,
@@ -840,12 +868,11 @@ request_begin(struct http_ctx *x, struct MHD_Connection *conn,
 		x->user = xstrdup(user);
 		x->req.user = x->user;
 	}
-	if (!(x->route->flags & HTTP_NOORIGIN) && auth_origin(cfg, method,
-	    x->hdrs, x->nhdrs, &why) != AUTH_OK) {
+	if (!(flags & HTTP_NOORIGIN) && auth_origin(cfg, method, x->hdrs,
+	    x->nhdrs, &why) != AUTH_OK) {
 		resp = http_resp_error("forbidden", "%s", why);
 		goto out;
 	}
-	x->body_max = x->route->body_max ? x->route->body_max : HTTP_BODY_MAX;
 	if ((cl = http_req_header(&x->req, "Content-Length")) != NULL) {
 		errno = 0;
 		declared = strtoull(cl, &end, 10);
@@ -855,9 +882,15 @@ request_begin(struct http_ctx *x, struct MHD_Connection *conn,
 			goto out;
 		}
 	}
+	if (x->route == NULL) {
+		resp = early;
+		early = NULL;
+		goto out;
+	}
 	buf_done(&x->body);
 	buf_init(&x->body, x->body_max);
 out:
+	resp_free(early);
 	path_done(&p);
 	return resp;
 }

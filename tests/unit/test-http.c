@@ -394,6 +394,32 @@ test_routing(void)
 	    NULL);
 	reply_done(&r);
 
+	/* ...but only for a request that passes the gates a request of an
+	 * allowed method would: auth, origin, size come first. */
+	req(&r, "PUT", "/t/items/1", NULL, "{}", false, NULL);
+	CHECK_INTEQ(r.status, 401);
+	CHECK(strstr(buf_str(&r.headers), "Allow:") == NULL);
+	reply_done(&r);
+	{
+		static const char *const evil[] = { USER,
+		    "Origin: http://evil.example", NULL };
+		char	*big = xmalloc(HTTP_BODY_MAX + 2);
+
+		req(&r, "PUT", "/t/items/1", evil, "{}", false, NULL);
+		CHECK_INTEQ(r.status, 403);
+		reply_done(&r);
+		memset(big, 'x', HTTP_BODY_MAX + 1);
+		big[HTTP_BODY_MAX + 1] = '\0';
+		req(&r, "PUT", "/t/items/1", as_alice, big, false, NULL);
+		CHECK_INTEQ(r.status, 413);
+		reply_done(&r);
+		free(big);
+	}
+	/* A path with no route at all is 404 without auth. */
+	req(&r, "PUT", "/t/nothing", NULL, "{}", false, NULL);
+	CHECK_INTEQ(r.status, 404);
+	reply_done(&r);
+
 	req(&r, "HEAD", "/t/items/1", as_alice, NULL, false, NULL);
 	CHECK_INTEQ(r.status, 200);
 	CHECK_INTEQ(r.body.len, 0);
