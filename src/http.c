@@ -87,7 +87,8 @@ struct http_ctx {
 	char			*qk[HTTP_QUERY_MAX];
 	char			*qv[HTTP_QUERY_MAX];
 	size_t			 nq;
-	const struct http_route	*route;
+	const struct http_route	*route;	/* NULL: answer deferred */
+	struct http_resp	*deferred;	/* the 405, after the body */
 	struct buf		 body;
 	size_t			 body_max;
 	size_t			 seen;
@@ -607,8 +608,8 @@ method_fits(const char *route_method, const char *method)
 	return strcmp(method, "HEAD") == 0 && strcmp(route_method, "GET") == 0;
 }
 
-/* The fallback "/ *" route (the UI) answers GET only; it never makes a
- * path "exist" for other methods. */
+/* The fallback route, pattern "/" then "*" (the UI), answers GET only; it
+ * never makes a path "exist" for other methods. */
 static bool
 route_is_fallback(const struct http_route *r)
 {
@@ -882,10 +883,10 @@ request_begin(struct http_ctx *x, struct MHD_Connection *conn,
 			goto out;
 		}
 	}
+	/* A 405 waits for the body too: an oversized one is 413 first. */
 	if (x->route == NULL) {
-		resp = early;
+		x->deferred = early;
 		early = NULL;
-		goto out;
 	}
 	buf_done(&x->body);
 	buf_init(&x->body, x->body_max);
@@ -928,6 +929,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (x->too_big || buf_failed(&x->body))
 		return queue(x, conn, http_resp_error("payload_too_large",
 		    "the body is larger than %zu bytes", x->body_max));
+	if (x->deferred != NULL) {
+		resp = x->deferred;
+		x->deferred = NULL;
+		return queue(x, conn, resp);
+	}
 	if (x->seen > 0) {
 		x->req.body = buf_str(&x->body);
 		x->req.body_len = x->body.len;
@@ -946,6 +952,7 @@ ctx_free(struct http_ctx *x)
 		free(x->qk[i]);
 		free(x->qv[i]);
 	}
+	resp_free(x->deferred);
 	buf_done(&x->body);
 	free(x->uri);
 	free(x->path);

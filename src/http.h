@@ -104,14 +104,15 @@ struct http_resp *http_resp_stream(const char *content_type,
  * and serves the route tables (each ends with a {NULL} entry; several
  * tables may share a pattern for different methods), with srv->cfg for
  * auth.  Matching: literal segments before "{name}" captures before a
- * final "*", position by position; a path no route has is 404 (a "/ *"
- * route answers GET for any path but never makes another method 405); a
- * path routes have only for other methods is 405 with Allow; HEAD runs GET
- * routes.  Segments are percent-decoded one by one ("%2F" stays inside its
- * capture); a bad escape, a NUL, "." or ".." segment is 400.  Then auth
- * (401) unless HTTP_NOAUTH, the origin check (403) unless HTTP_NOORIGIN,
- * Content-Length over the cap (413) before reading the body, the streamed
- * size too.  Stores the server in srv->server.  DR_EIO when it cannot
+ * final "*", position by position; HEAD runs GET routes.  Segments are
+ * percent-decoded one by one ("%2F" stays inside its capture); a bad
+ * escape, a NUL, "." or ".." segment is 400.  A path no route has is 404
+ * (the UI's catch-all GET route, pattern "/" then "*", never makes it
+ * exist for other methods).  Then auth (401) unless HTTP_NOAUTH, the
+ * origin check (403) unless HTTP_NOORIGIN, Content-Length over the cap
+ * (413) before reading the body, and the streamed
+ * size too; only then a path that routes have for other methods only is
+ * 405 with Allow.  Stores the server in srv->server.  DR_EIO when it cannot
  * listen (the message says why).
  */
 #define HTTP_THREADS		2

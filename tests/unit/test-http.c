@@ -413,6 +413,12 @@ test_routing(void)
 		req(&r, "PUT", "/t/items/1", as_alice, big, false, NULL);
 		CHECK_INTEQ(r.status, 413);
 		reply_done(&r);
+		req(&r, "PUT", "/t/items/1", as_alice, big, true, NULL);
+		CHECK_INTEQ(r.status, 413);
+		reply_done(&r);
+		req(&r, "PUT", "/t/items/1", as_alice, "{}", true, NULL);
+		CHECK_INTEQ(r.status, 405);
+		reply_done(&r);
 		free(big);
 	}
 	/* A path with no route at all is 404 without auth. */
