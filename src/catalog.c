@@ -220,6 +220,72 @@ catalog_snap_merge(const struct catalog_snap *old,
 	return s;
 }
 
+struct catalog_snap *
+catalog_snap_follow(const struct catalog_snap *old,
+    const struct inventory *inv, char **ret_new, size_t max,
+    size_t *ret_nnew, bool *ret_more, bool *ret_changed)
+{
+	struct catalog_snap	*s = catalog_snap_new();
+	struct catalog_svc	*v;
+	const char		*stack, *name;
+	char			*id;
+	size_t			 i, j, k;
+	bool			 seen;
+
+	*ret_nnew = 0;
+	*ret_more = *ret_changed = false;
+	s->checked_at = old->checked_at;
+	s->host = old->host;
+	s->svcs = xcalloc(old->nsvcs + 1, sizeof(*s->svcs));
+	for (i = 0; i < old->nsvcs; i++) {
+		svc_copy(&s->svcs[i], &old->svcs[i]);
+		for (k = 0; k < s->svcs[i].ncontainers; k++)
+			free(s->svcs[i].containers[k]);
+		s->svcs[i].ncontainers = 0;
+	}
+	s->nsvcs = old->nsvcs;
+	for (i = 0; i < inv->ncontainers; i++) {
+		catalog_identity(&inv->containers[i], &stack, &name);
+		if ((v = (struct catalog_svc *)catalog_snap_find(s, stack,
+		    name)) != NULL) {
+			svc_add_container(v, inv->containers[i].name);
+			continue;
+		}
+		id = xasprintf("%s/%s", stack, name);
+		for (j = 0, seen = false; j < *ret_nnew && !seen; j++)
+			seen = strcmp(ret_new[j], id) == 0;
+		if (seen)
+			free(id);
+		else if (*ret_nnew < max)
+			ret_new[(*ret_nnew)++] = id;
+		else {
+			free(id);
+			*ret_more = true;
+		}
+	}
+	for (i = j = 0; i < s->nsvcs; i++) {
+		if (s->svcs[i].ncontainers == 0) {
+			svc_clear(&s->svcs[i]);
+			*ret_changed = true;
+			continue;
+		}
+		if (i != j)
+			s->svcs[j] = s->svcs[i];
+		j++;
+	}
+	s->nsvcs = j;
+	for (i = 0; i < s->nsvcs && !*ret_changed; i++) {
+		const struct catalog_svc	*o = catalog_snap_find(old,
+					    s->svcs[i].stack, s->svcs[i].name);
+
+		*ret_changed = o->ncontainers != s->svcs[i].ncontainers;
+		for (k = 0; k < o->ncontainers && !*ret_changed; k++)
+			*ret_changed = strcmp(o->containers[k],
+			    s->svcs[i].containers[k]) != 0;
+	}
+	return s;
+}
+
 const struct catalog_svc *
 catalog_snap_find(const struct catalog_snap *s, const char *stack,
     const char *name)

@@ -83,6 +83,17 @@ struct catalog_snap *catalog_snap_merge(const struct catalog_snap *old,
 		    const struct catalog_snap *new,
 		    bool (*in_scope)(const char *stack, const char *name,
 		    void *arg), void *arg);
+/*
+ * old following what runs now (inv, Docker events): each service's
+ * containers replaced by its running ones, services with none left out.
+ * The services running but not in old go to ret_new as "STACK/NAME"
+ * (new strings, at most max; *ret_more when there were more), for a
+ * check of each alone.  *ret_changed: the result differs from old.
+ * A new snapshot, refs 1.
+ */
+struct catalog_snap *catalog_snap_follow(const struct catalog_snap *old,
+		    const struct inventory *inv, char **ret_new, size_t max,
+		    size_t *ret_nnew, bool *ret_more, bool *ret_changed);
 /* The service stack/name of s, or NULL. */
 const struct catalog_svc *catalog_snap_find(const struct catalog_snap *,
 		    const char *stack, const char *name);

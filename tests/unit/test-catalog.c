@@ -422,6 +422,54 @@ test_store_validation(struct store *st)
 	CHECK_INTEQ(back.settle_s, -1);
 }
 
+/* Docker events: the snapshot follows what runs without a re-check. */
+static void
+test_follow(const struct catalog_snap *snap)
+{
+	struct inv_container	 c[4];
+	struct inventory	 inv = { 0 };
+	struct catalog_snap	*s;
+	json_t			*labels = json_object();
+	char			*fresh[4];
+	size_t			 n, i;
+	bool			 more, changed;
+
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < 4; i++)
+		c[i].labels = labels;
+	/* shop/web lost a replica, shop/cache and nginx are gone,
+	 * shop/db and a standalone "solo" are new. */
+	c[0].name = "shop-web-1", c[0].kind = INV_COMPOSE;
+	c[0].stack = "shop", c[0].service = "web";
+	c[1].name = "shop-db-1", c[1].kind = INV_COMPOSE;
+	c[1].stack = "shop", c[1].service = "db";
+	c[2].name = "shop-db-2", c[2].kind = INV_COMPOSE;
+	c[2].stack = "shop", c[2].service = "db";
+	c[3].name = "solo", c[3].kind = INV_STANDALONE;
+	inv.containers = c;
+	inv.ncontainers = 4;
+	s = catalog_snap_follow(snap, &inv, fresh, 4, &n, &more, &changed);
+	CHECK(changed);
+	CHECK(!more);
+	CHECK_INTEQ(s->nsvcs, 1);
+	CHECK(catalog_snap_find(s, "shop", "web") != NULL &&
+	    catalog_snap_find(s, "shop", "web")->ncontainers == 1);
+	CHECK(catalog_snap_find(s, "shop", "cache") == NULL);
+	CHECK_INTEQ(n, 2);
+	CHECK_STREQ(n > 0 ? fresh[0] : NULL, "shop/db");
+	CHECK_STREQ(n > 1 ? fresh[1] : NULL, "_/solo");
+	for (i = 0; i < n; i++)
+		free(fresh[i]);
+	catalog_snap_unref(s);
+	/* One slot only: the rest is "more" (a full check). */
+	s = catalog_snap_follow(snap, &inv, fresh, 1, &n, &more, &changed);
+	CHECK_INTEQ(n, 1);
+	CHECK(more);
+	free(fresh[0]);
+	catalog_snap_unref(s);
+	json_decref(labels);
+}
+
 /* The CLI path: a detect result with rules applied in place. */
 static void
 test_apply_detect(struct store *st)
@@ -511,6 +559,7 @@ main(void)
 		test_doc(st, snap);
 		test_persist_merge(st, snap);
 		test_bad_snapshots();
+		test_follow(snap);
 		test_store_validation(st);
 		test_apply_detect(st);
 	}
