@@ -21,6 +21,7 @@
 struct catalog_rt {
 	struct serve		*srv;
 	pthread_mutex_t		 mu;
+	pthread_mutex_t		 pub_mu;	/* one publisher at a time */
 	pthread_cond_t		 cv;		/* work for the runner */
 	pthread_cond_t		 done_cv;	/* a run finished */
 	struct catalog_view	*view;
@@ -114,9 +115,13 @@ static void
 publish(struct catalog_rt *rt, struct catalog_snap *snap,
     struct catalog_rules *rules)
 {
-	struct catalog_view	*v, *old;
-	struct catalog_view	*cur = catalog_run_view(rt->srv);
+	struct catalog_view	*v, *old, *cur;
 
+	/* Read, build and swap as one step, so a rule change and a check
+	 * finishing together both survive; readers only wait for the
+	 * pointer swap. */
+	pthread_mutex_lock(&rt->pub_mu);
+	cur = catalog_run_view(rt->srv);
 	v = view_new(snap != NULL ? snap : cur->snap, rules != NULL ? rules :
 	    cur->rules);
 	catalog_view_unref(cur);
@@ -124,6 +129,7 @@ publish(struct catalog_rt *rt, struct catalog_snap *snap,
 	old = rt->view;
 	rt->view = v;
 	pthread_mutex_unlock(&rt->mu);
+	pthread_mutex_unlock(&rt->pub_mu);
 	catalog_view_unref(old);
 }
 
@@ -135,9 +141,6 @@ catalog_run_reload(struct serve *srv, struct store *st,
 	struct catalog_rules	*rules;
 	enum dr_err		 err;
 
-	/* Serialized with the runner's publications by the store's own
-	 * order is not enough: take the snapshot under the lock in
-	 * publish(); two reloads racing both read committed rules. */
 	if ((err = catalog_rules_load(st, &rules, reterr)) != DR_OK)
 		return err;
 	publish(rt, NULL, rules);
@@ -433,15 +436,8 @@ on_event(struct span line, void *arg)
 {
 	struct events_ctx	*ec = arg;
 	struct catalog_rt	*rt = ec->rt;
-	json_t			*j;
 	bool			 go;
 
-	if ((j = json_loadb(line.p, line.len, 0, NULL)) != NULL) {
-		if (json_integer_value(json_object_get(j, "time")) > ec->since)
-			ec->since = json_integer_value(json_object_get(j,
-			    "time"));
-		json_decref(j);
-	}
 	pthread_mutex_lock(&rt->mu);
 	rt->inv_pending = true;
 	rt->last_event_ms = now_ms();
@@ -488,6 +484,9 @@ events_main(void *arg)
 		    "%%22destroy%%22%%5D%%7D", (long long)ec.since);
 		err = docker_stream(d, path, CATALOG_EVENTS_SLICE_MS, on_event,
 		    &ec, &e);
+		/* The next slice replays from here: at worst the events of
+		 * this second again (one more, idempotent refresh). */
+		ec.since = now_ms() / 1000;
 		if (err == DR_OK || err == DR_ETIMEOUT) {
 			backoff = 0;
 			continue;
@@ -524,6 +523,7 @@ catalog_run_start(struct serve *srv, struct dr_error *reterr)
 	rt = xcalloc(1, sizeof(*rt));
 	rt->srv = srv;
 	pthread_mutex_init(&rt->mu, NULL);
+	pthread_mutex_init(&rt->pub_mu, NULL);
 	pthread_cond_init(&rt->cv, NULL);
 	pthread_cond_init(&rt->done_cv, NULL);
 	rt->view = view_new(snap, rules);
@@ -572,6 +572,7 @@ catalog_run_stop(struct serve *srv)
 	pthread_cond_destroy(&rt->cv);
 	pthread_cond_destroy(&rt->done_cv);
 	pthread_mutex_destroy(&rt->mu);
+	pthread_mutex_destroy(&rt->pub_mu);
 	free(rt);
 }
 

@@ -20,7 +20,7 @@
 
 #define CATALOG_DEBOUNCE_MS	1000	/* events → inventory refresh */
 #define CATALOG_BACKOFF_MAX_MS	30000	/* events reconnect */
-#define CATALOG_EVENTS_SLICE_MS	5000	/* one /events request */
+#define CATALOG_EVENTS_SLICE_MS	2000	/* one /events request */
 #define CATALOG_NEW_MAX		8	/* new services checked alone */
 
 /* What readers hold: immutable, reference-counted. */

@@ -249,7 +249,10 @@ catalog_snap_follow(const struct catalog_snap *old,
 		if ((v = (struct catalog_svc *)catalog_snap_find(s, stack,
 		    name)) != NULL) {
 			svc_add_container(v, inv->containers[i].name);
-			continue;
+			/* Same service, other image (an update ran): its
+			 * candidates are stale, check it again. */
+			if (strcmp(v->image, inv->containers[i].image) == 0)
+				continue;
 		}
 		id = xasprintf("%s/%s", stack, name);
 		for (j = 0, seen = false; j < *ret_nnew && !seen; j++)

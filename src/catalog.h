@@ -86,9 +86,10 @@ struct catalog_snap *catalog_snap_merge(const struct catalog_snap *old,
 /*
  * old following what runs now (inv, Docker events): each service's
  * containers replaced by its running ones, services with none left out.
- * The services running but not in old go to ret_new as "STACK/NAME"
- * (new strings, at most max; *ret_more when there were more), for a
- * check of each alone.  *ret_changed: the result differs from old.
+ * The services running but not in old, or running another image than
+ * old says (an update ran), go to ret_new as "STACK/NAME" (new strings,
+ * at most max; *ret_more when there were more), for a check of each
+ * alone.  *ret_changed: the result differs from old.
  * A new snapshot, refs 1.
  */
 struct catalog_snap *catalog_snap_follow(const struct catalog_snap *old,

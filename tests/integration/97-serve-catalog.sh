@@ -23,6 +23,8 @@ img_build "$R/app:5.2.0" --health true --marker a520 >/dev/null
 img_build "$R/app:5.2.1" --health true --marker a521 >/dev/null
 img_build "$R/app:5.3.0" --health true --marker a530 >/dev/null
 img_build "$R/app:6.0.0" --health true --marker a600 >/dev/null
+img_build "$R/bad:1.0" --health true --marker b10 >/dev/null
+img_build "$R/bad:1.1" --health false --marker b11 >/dev/null
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -202,6 +204,23 @@ is "events: new container checked alone" "$(late)" update_available
 docker rm -f "$P-late" >/dev/null
 wait_for 20 sh -c "[ -z \"\$(curl -s http://127.0.0.1:$PORT/api/v1/stacks | jq -r '.stacks[] | select(.name == \"_\") | .services[] | select(.name == \"$P-late\") | .name')\" ]" &&
 	pass "events: a removed container disappears" || fail "events: a removed container disappears"
+
+# ---- service settings honoured by `dockrev update` -----------------------------------
+# auto_rollback false: an unhealthy new version fails the job and stays
+# (the default would roll back, see 80-update-recreate); the deadline and
+# settle time come from the settings too (no flags).
+run_ctr "$P-solo" "$R/bad:1.0" --label dockrev.enable=true >/dev/null
+api PUT "/api/v1/services/_/$P-solo/settings" '{"auto_rollback":false,"health_deadline_s":5,"settle_s":0}' >/dev/null
+is "settings for a standalone container: 200" "$(code)" 200
+t0=$(date +%s)
+out=$("$DOCKREV" update --service "$P-solo" --yes --json 2>"$T_TMP/upd.err")
+is "update with auto_rollback false: job failed" "$(jq -r .state <<<"$out")" failed
+is "no rollback: the new version stays" "$(docker inspect -f '{{.Config.Image}}' "$P-solo")" "$R/bad:1.1"
+like "the 5 s deadline of the settings, not 120 s" "$(( $(date +%s) - t0 ))" '^([0-9]|[1-3][0-9])$'
+jid=$(jq -r .id <<<"$out")
+wait_for 20 sh -c "curl -s http://127.0.0.1:$PORT/api/v1/services/_/$P-solo | jq -e '.jobs[0].id == $jid' >/dev/null" &&
+	pass "GET service lists its job" || fail "GET service lists its job" "$(api GET "/api/v1/services/_/$P-solo")"
+docker rm -f "$P-solo" >/dev/null
 
 # ---- restart: the persisted snapshot at once --------------------------------------------
 before=$(api GET /api/v1/stacks | jq -c '.checked_at')

@@ -435,8 +435,10 @@ test_follow(const struct catalog_snap *snap)
 	bool			 more, changed;
 
 	memset(c, 0, sizeof(c));
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		c[i].labels = labels;
+		c[i].image = "127.0.0.1:5001/app:5.2";
+	}
 	/* shop/web lost a replica, shop/cache and nginx are gone,
 	 * shop/db and a standalone "solo" are new. */
 	c[0].name = "shop-web-1", c[0].kind = INV_COMPOSE;
@@ -466,6 +468,15 @@ test_follow(const struct catalog_snap *snap)
 	CHECK_INTEQ(n, 1);
 	CHECK(more);
 	free(fresh[0]);
+	catalog_snap_unref(s);
+	/* An update ran: web runs another image, so it is checked again. */
+	c[0].image = "127.0.0.1:5001/app:5.3";
+	s = catalog_snap_follow(snap, &inv, fresh, 4, &n, &more, &changed);
+	CHECK_INTEQ(n, 3);
+	CHECK_STREQ(n > 0 ? fresh[0] : NULL, "shop/web");
+	CHECK(catalog_snap_find(s, "shop", "web") != NULL);
+	for (i = 0; i < n; i++)
+		free(fresh[i]);
 	catalog_snap_unref(s);
 	json_decref(labels);
 }
