@@ -221,6 +221,9 @@ jid=$(jq -r .id <<<"$out")
 wait_for 20 sh -c "curl -s http://127.0.0.1:$PORT/api/v1/services/_/$P-solo | jq -e '.jobs[0].id == $jid' >/dev/null" &&
 	pass "GET service lists its job" || fail "GET service lists its job" "$(api GET "/api/v1/services/_/$P-solo")"
 docker rm -f "$P-solo" >/dev/null
+wait_for 20 sh -c "[ -z \"\$(curl -s http://127.0.0.1:$PORT/api/v1/stacks | jq -r '.stacks[] | select(.name == \"_\") | .services[] | select(.name == \"$P-solo\") | .name')\" ]" ||
+	fail "events: the removed solo container disappears"
+sleep 1
 
 # ---- restart: the persisted snapshot at once --------------------------------------------
 before=$(api GET /api/v1/stacks | jq -c '.checked_at')
