@@ -16,6 +16,8 @@
 #include "detect.h"
 #include "docker-client.h"
 #include "inventory.h"
+#include "log.h"
+#include "metrics.h"
 #include "xmalloc.h"
 
 struct catalog_rt {
@@ -175,8 +177,8 @@ commit_snap(struct catalog_rt *rt, struct catalog_snap *snap)
 	struct store	*st = serve_store(rt->srv, &e);
 
 	if (st == NULL || catalog_snap_save(st, snap, &e) != DR_OK)
-		fprintf(stderr, "dockrev serve: catalog: snapshot not saved: "
-		    "%s\n", e.msg);
+		log_kv(LOG_LEVEL_WARN, "catalog: snapshot not saved", "error",
+		    e.msg, LOG_END);
 	publish(rt, snap, NULL);
 }
 
@@ -215,6 +217,8 @@ run_check(struct catalog_rt *rt, const char *scope, const char *target,
 	if ((err = docker_open(NULL, &d, reterr)) != DR_OK ||
 	    (err = detect_run(d, &o, &res, reterr)) != DR_OK)
 		goto out;
+	metrics_counter_add("dockrev_registry_requests_total", NULL,
+	    res->registry_requests);
 	fresh = catalog_snap_from_detect(res, now_ms());
 	cur = catalog_run_view(rt->srv);
 	if (sc.stack == NULL)
@@ -302,10 +306,16 @@ runner_main(void *arg)
 			pthread_mutex_unlock(&rt->mu);
 			dr_error_clear(&e);
 			err = run_check(rt, scope, target, &e);
-			if (err != DR_OK)
-				fprintf(stderr, "dockrev serve: check %s%s%s: "
-				    "%s\n", scope, target ? " " : "", target ?
-				    target : "", e.msg);
+			if (err != DR_OK && err != DR_ENOTFOUND)
+				log_kv(LOG_LEVEL_WARN, "check failed", "scope",
+				    scope, "target", target, "error", e.msg,
+				    LOG_END);
+			else
+				log_kv(LOG_LEVEL_INFO, "check done", "scope",
+				    scope, "target", target, LOG_END);
+			metrics_counter_add("dockrev_checks_total", err ==
+			    DR_OK || err == DR_ENOTFOUND ? "result=ok" :
+			    "result=error", 1);
 			free(scope);
 			free(target);
 			pthread_mutex_lock(&rt->mu);
@@ -325,8 +335,8 @@ runner_main(void *arg)
 				rt->inv_pending = false;
 				pthread_mutex_unlock(&rt->mu);
 				if (run_inventory(rt, &e) != DR_OK)
-					fprintf(stderr, "dockrev serve: "
-					    "inventory refresh: %s\n", e.msg);
+					log_kv(LOG_LEVEL_WARN, "inventory refresh "
+					    "failed", "error", e.msg, LOG_END);
 				pthread_mutex_lock(&rt->mu);
 				continue;
 			}
@@ -501,6 +511,47 @@ events_main(void *arg)
 	return NULL;
 }
 
+/* ---- metrics ------------------------------------------------------------------ */
+
+struct collect_ctx {
+	struct buf	*out;
+	char		 labels[METRICS_LABELS_MAX];
+};
+
+static void
+collect_one(const char *stack, const char *name, bool update, void *arg)
+{
+	struct collect_ctx	*cc = arg;
+
+	snprintf(cc->labels, sizeof(cc->labels), "stack=%s,service=%s", stack,
+	    name);
+	metrics_write_sample(cc->out, "dockrev_update_available", cc->labels,
+	    update ? 1 : 0);
+}
+
+/* Scrape time: dockrev_update_available{stack,service} from the view
+ * (after the rules), dockrev_last_check_timestamp_seconds. */
+static void
+catalog_collect(struct buf *out, void *arg)
+{
+	struct serve		*srv = arg;
+	struct catalog_view	*v = catalog_run_view(srv);
+	struct collect_ctx	 cc = { .out = out };
+
+	metrics_write_family(out, "dockrev_update_available", "gauge",
+	    "1 when a service has an update it would take.");
+	catalog_updates(v->snap, v->rules, collect_one, &cc);
+	if (v->snap->checked_at > 0) {
+		metrics_write_family(out,
+		    "dockrev_last_check_timestamp_seconds", "gauge",
+		    "Unix time of the last finished check.");
+		metrics_write_sample(out,
+		    "dockrev_last_check_timestamp_seconds", NULL,
+		    (double)v->snap->checked_at / 1000.0);
+	}
+	catalog_view_unref(v);
+}
+
 /* ---- lifecycle ---------------------------------------------------------------- */
 
 enum dr_err
@@ -545,6 +596,7 @@ catalog_run_start(struct serve *srv, struct dr_error *reterr)
 	}
 	rt->have_events = true;
 	srv->check = catalog_run_check;
+	metrics_add_collector(catalog_collect, srv);
 	return DR_OK;
 }
 
@@ -556,6 +608,7 @@ catalog_run_stop(struct serve *srv)
 	if (rt == NULL)
 		return;
 	srv->check = NULL;
+	metrics_remove_collector(catalog_collect, srv);
 	pthread_mutex_lock(&rt->mu);
 	rt->stop = true;
 	pthread_cond_broadcast(&rt->cv);

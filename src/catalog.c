@@ -853,13 +853,16 @@ catalog_preview(const struct catalog_svc *v, const struct ignore_rule *ir)
 	return a;
 }
 
+/* Whether update would take something: a best candidate or the moved
+ * tag. */
 static bool
 svc_has_update(const struct catalog_svc *v, const struct catalog_rules *b)
 {
 	struct svc_view	w;
 
 	svc_view(v, b, &w);
-	return w.status == DETECT_UPDATE_AVAILABLE;
+	return w.best >= 0 || (w.status == DETECT_UPDATE_AVAILABLE &&
+	    v->moved);
 }
 
 size_t

@@ -159,8 +159,9 @@ json_t		*catalog_preview(const struct catalog_svc *,
  * only (NULL when there is no such stack). */
 json_t		*catalog_doc(const struct catalog_snap *,
 		    const struct catalog_rules *, const char *stack);
-/* How many services of s have an update after the rules; with a
- * callback per service (may be NULL) for metrics. */
+/* How many services of s have an update `dockrev update` would take
+ * after the rules (a best candidate, or the moved tag); with a callback
+ * per service (may be NULL) for metrics. */
 size_t		 catalog_updates(const struct catalog_snap *,
 		    const struct catalog_rules *,
 		    void (*each)(const char *stack, const char *name,
