@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "catalog-run.h"
 #include "catalog.h"
@@ -52,17 +53,42 @@ api_only_keys(const json_t *o, const char *const *allowed)
 	return NULL;
 }
 
+/* Whether the client takes gzip (Accept-Encoding lists it, not with
+ * q=0). */
+static bool
+api_takes_gzip(const struct http_req *req)
+{
+	const char	*ae = http_req_header(req, "Accept-Encoding");
+	const char	*p;
+
+	if (ae == NULL || (p = strcasestr(ae, "gzip")) == NULL)
+		return false;
+	p += 4;
+	while (*p == ' ')
+		p++;
+	return !(*p == ';' && strstr(p, "q=0") != NULL && strstr(p,
+	    "q=0.") == NULL);
+}
+
 static struct http_resp *
 api_stacks(struct http_req *req)
 {
 	struct catalog_view	*v = catalog_run_view(req->srv);
 	struct http_resp	*r;
+	bool			 gz = v->gz != NULL && api_takes_gzip(req);
 
-	/* The view stays alive until the server sent the bytes. */
-	r = http_resp_static(200, JSON_TYPE, v->doc, v->len,
+	/* The view stays alive until the server sent the bytes: no JSON
+	 * building and no SQL on this path. */
+	r = http_resp_static(200, JSON_TYPE, gz ? (const void *)v->gz :
+	    (const void *)v->doc, gz ? v->gzlen : v->len,
 	    catalog_view_release, v);
-	if (r == NULL)
+	if (r == NULL) {
 		catalog_view_unref(v);
+		return NULL;
+	}
+	http_resp_header(r, "Vary", "Accept-Encoding");
+	if (gz)
+		http_resp_header(r, "Content-Encoding", "gzip");
 	return r;
 }
 

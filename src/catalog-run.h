@@ -30,6 +30,8 @@ struct catalog_view {
 	struct catalog_rules	*rules;
 	char			*doc;		/* GET /api/v1/stacks */
 	size_t			 len;
+	unsigned char		*gz;		/* the same, gzip; NULL: none */
+	size_t			 gzlen;
 };
 
 /*
