@@ -207,10 +207,10 @@ catalog_snap_merge(const struct catalog_snap *old,
 	for (i = 0; i < new->nsvcs; i++)
 		if (in_scope(new->svcs[i].stack, new->svcs[i].name, arg))
 			svc_copy(&s->svcs[n++], &new->svcs[i]);
+	/* new also holds what detect was not asked about (out of scope):
+	 * only the scope decides what is replaced. */
 	for (i = 0; i < old->nsvcs; i++) {
-		if (in_scope(old->svcs[i].stack, old->svcs[i].name, arg) ||
-		    catalog_snap_find(new, old->svcs[i].stack,
-		    old->svcs[i].name) != NULL)
+		if (in_scope(old->svcs[i].stack, old->svcs[i].name, arg))
 			continue;
 		svc_copy(&s->svcs[n++], &old->svcs[i]);
 	}

@@ -74,9 +74,10 @@ struct catalog_snap *catalog_snap_new(void);
 struct catalog_snap *catalog_snap_from_detect(const struct detect_result *,
 		    int64_t checked_at);
 /*
- * old with the services new covers replaced: every service of old for
- * which in_scope(stack, name, arg) is true is dropped, then every service
- * of new is added (new wins on a duplicate).  Host and checked_at from
+ * old with the scope replaced: every service of old for which
+ * in_scope(stack, name, arg) is true is dropped, then every service of
+ * new in the scope is added (new's others, such as the items a scoped
+ * detect was not asked about, are ignored).  Host and checked_at from
  * new.  A new snapshot, refs 1; neither argument changes.
  */
 struct catalog_snap *catalog_snap_merge(const struct catalog_snap *old,

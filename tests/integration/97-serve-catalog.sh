@@ -44,6 +44,7 @@ serve_stop() {
 }
 test_cleanup() {
 	serve_stop
+	[ "$T_FAIL" = 0 ] || cp "$T_TMP/serve.log" "${TMPDIR:-/tmp}/dockrev-97-serve.log" 2>/dev/null
 	(cd "$T_TMP/shop" 2>/dev/null && docker-compose -p "$P" down -v -t 1 >/dev/null 2>&1)
 }
 # api METHOD PATH [JSON]: the body on stdout; the status in $T_TMP/code.

@@ -306,6 +306,11 @@ test_persist_merge(struct store *st, struct catalog_snap *snap)
 	CHECK(catalog_snap_find(m, "shop", "cache") != NULL);
 	CHECK_INTEQ(m->checked_at, 2);
 	catalog_snap_unref(m);
+	/* A scoped check's result lists the others too (not asked): they
+	 * must not replace what old knows. */
+	m = catalog_snap_merge(snap, back, scope_web, NULL);
+	CHECK_INTEQ(m->nsvcs, 3);
+	catalog_snap_unref(m);
 	m = catalog_snap_merge(part, back, scope_web, NULL);
 	CHECK_INTEQ(m->nsvcs, 1);
 	CHECK(catalog_snap_find(m, "shop", "web") != NULL);
