@@ -136,6 +136,8 @@ is "semver hides everything newer" "$(tags ignored)" 6.0.0,5.3.0,5.2.1
 is "semver: up to date" "$(svc .status)" up_to_date
 is "semver: rule value" "$(svc '.ignored[0].rule | "\(.id) \(.kind) \(.value)"')" "$id semver >=5.2.1"
 is "semver: counts follow" "$(api GET "/api/v1/stacks/$P" | jq -r .counts.updates)" 0
+metric() { curl -s "http://127.0.0.1:$PORT/metrics" | awk -v k="$1 " 'index($0, k) == 1 {print $NF}'; }
+is "semver: metrics follow the rules" "$(metric "dockrev_update_available{stack=\"$P\",service=\"web\"}")" 0
 
 # The CLI honours the rules: check --json moves them, update takes none.
 out=$("$DOCKREV" check --json 2>"$T_TMP/check.err")
@@ -186,6 +188,9 @@ is "POST /check service: 200" "$(code)" 200
 is "POST /check answers the fresh document" \
 	"$(jq -r --arg s "$P" '.stacks[] | select(.name == $s) | .services[0].best.tag' <<<"$out")" 5.4.0
 is "the pushed tag is a candidate" "$(tags candidates)" 6.0.0,5.4.0,5.2.1
+is "metrics: an update to take" "$(metric "dockrev_update_available{stack=\"$P\",service=\"web\"}")" 1
+like "metrics: checks counted" "$(metric 'dockrev_checks_total{result="ok"}')" '^[1-9][0-9]*$'
+like "metrics: last check time" "$(metric 'dockrev_last_check_timestamp_seconds')" '^1[0-9]{9}'
 # Concurrent checks share runs: all answer 200.
 pids=()
 for i in 1 2 3; do
