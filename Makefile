@@ -10,7 +10,7 @@
 #   make SANITIZE=1 ...   the same with ASan + UBSan (in build-san/)
 
 CC	?= cc
-PKGS	 = libcurl jansson yaml-0.1 sqlite3 openssl libpcre2-8 libmicrohttpd
+PKGS	 = libcurl jansson yaml-0.1 sqlite3 openssl libpcre2-8 libmicrohttpd zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 

@@ -515,8 +515,9 @@ job_commit_or_rollback(struct jrun *r, const struct recreate_plan *plan,
 		if (rep.result != HEALTH_OK) {
 			snprintf(why, sizeof(why), "new container %s: %s",
 			    health_result_name(rep.result), rep.detail);
-			if (rollback_label != NULL &&
-			    strcmp(rollback_label, "false") == 0) {
+			if (r->ctx->rollback < 0 || (r->ctx->rollback == 0 &&
+			    rollback_label != NULL &&
+			    strcmp(rollback_label, "false") == 0)) {
 				job_finish(r, STORE_JOB_FAILED,
 				    STORE_TARGET_FAILED, why);
 				return STORE_JOB_FAILED;

@@ -7,7 +7,10 @@
 
 #include <stddef.h>
 
+#include "api-catalog.h"
+
 const struct serve_module *const serve_modules[] = {
 	&serve_core_module,
+	&catalog_module,
 	NULL,
 };
