@@ -191,6 +191,32 @@ static const struct {
 	"  updated_at INTEGER NOT NULL,"
 	"  UNIQUE (stack_id, name)"
 	");" },
+	{ "daemon: system settings, webhooks and their seen deliveries",
+	"CREATE TABLE settings ("
+	"  key        TEXT PRIMARY KEY,"
+	"  value      TEXT NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE webhooks ("
+	"  id         INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  name       TEXT NOT NULL,"
+	"  action     TEXT NOT NULL CHECK (action IN ('check', 'update')),"
+	"  scope      TEXT NOT NULL"
+	"             CHECK (scope IN ('service', 'stack', 'all')),"
+	"  target     TEXT,"
+	"  auth       TEXT NOT NULL CHECK (auth IN ('hmac', 'token')),"
+	"  secret     BLOB,"
+	"  token_hash TEXT UNIQUE,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_delivery_at INTEGER"
+	");"
+	"CREATE TABLE webhook_deliveries ("
+	"  hook_id    INTEGER NOT NULL REFERENCES webhooks (id)"
+	"             ON DELETE CASCADE,"
+	"  delivery   TEXT NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (hook_id, delivery)"
+	");" },
 };
 
 #define STORE_NMIGRATIONS \
