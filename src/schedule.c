@@ -1,7 +1,7 @@
 /*
- * sched: next fire times of the check and update schedules, from cron.h.
+ * schedule: next fire times of the check and update schedules, from cron.h.
  */
-#include "sched.h"
+#include "schedule.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #include "cron.h"
 #include "xmalloc.h"
 
-struct sched_entry {
+struct schedule_entry {
 	struct cron	*cron;		/* NULL: never fires */
 	char		*tz;
 	unsigned	 jitter_s;
@@ -18,23 +18,23 @@ struct sched_entry {
 	time_t		 next;		/* 0: never */
 };
 
-struct sched {
-	struct sched_entry	e[SCHED_KIND_COUNT];
+struct schedule {
+	struct schedule_entry	e[SCHEDULE_KIND_COUNT];
 };
 
-static const char *const sched_kind_names[SCHED_KIND_COUNT] = {
-	[SCHED_CHECK] = "check",
-	[SCHED_UPDATE] = "update",
+static const char *const schedule_kind_names[SCHEDULE_KIND_COUNT] = {
+	[SCHEDULE_CHECK] = "check",
+	[SCHEDULE_UPDATE] = "update",
 };
 
 time_t
-sched_clock_real(void *arg)
+schedule_clock_real(void *arg)
 {
 	return time(NULL);
 }
 
 time_t
-sched_clock_file(void *arg)
+schedule_clock_file(void *arg)
 {
 	const char	*path = arg;
 	char		 b[32];
@@ -54,14 +54,14 @@ sched_clock_file(void *arg)
 	return (time_t)v;
 }
 
-struct sched *
-sched_new(void)
+struct schedule *
+schedule_new(void)
 {
-	return xcalloc(1, sizeof(struct sched));
+	return xcalloc(1, sizeof(struct schedule));
 }
 
 static void
-sched_entry_clear(struct sched_entry *e)
+schedule_entry_clear(struct schedule_entry *e)
 {
 	cron_free(e->cron);
 	free(e->tz);
@@ -69,31 +69,31 @@ sched_entry_clear(struct sched_entry *e)
 }
 
 void
-sched_free(struct sched *s)
+schedule_free(struct schedule *s)
 {
 	size_t	i;
 
 	if (s == NULL)
 		return;
-	for (i = 0; i < SCHED_KIND_COUNT; i++)
-		sched_entry_clear(&s->e[i]);
+	for (i = 0; i < SCHEDULE_KIND_COUNT; i++)
+		schedule_entry_clear(&s->e[i]);
 	free(s);
 }
 
 const char *
-sched_kind_name(enum sched_kind k)
+schedule_kind_name(enum schedule_kind k)
 {
-	return (unsigned)k < SCHED_KIND_COUNT ? sched_kind_names[k] : "unknown";
+	return (unsigned)k < SCHEDULE_KIND_COUNT ? schedule_kind_names[k] : "unknown";
 }
 
 bool
-sched_kind_parse(const char *s, enum sched_kind *ret)
+schedule_kind_parse(const char *s, enum schedule_kind *ret)
 {
 	size_t	i;
 
-	for (i = 0; s != NULL && i < SCHED_KIND_COUNT; i++) {
-		if (strcmp(s, sched_kind_names[i]) == 0) {
-			*ret = (enum sched_kind)i;
+	for (i = 0; s != NULL && i < SCHEDULE_KIND_COUNT; i++) {
+		if (strcmp(s, schedule_kind_names[i]) == 0) {
+			*ret = (enum schedule_kind)i;
 			return true;
 		}
 	}
@@ -101,17 +101,17 @@ sched_kind_parse(const char *s, enum sched_kind *ret)
 }
 
 enum dr_err
-sched_conf_check(const struct sched_conf *c, struct dr_error *reterr)
+schedule_conf_check(const struct schedule_conf *c, struct dr_error *reterr)
 {
 	struct cron	*cr = NULL;
 	enum dr_err	 err;
 
-	if (c->jitter_s > SCHED_JITTER_MAX)
+	if (c->jitter_s > SCHEDULE_JITTER_MAX)
 		return dr_fail(reterr, DR_EINVAL, "jitter_s is above %d",
-		    SCHED_JITTER_MAX);
-	if (c->expr != NULL && strlen(c->expr) > SCHED_EXPR_MAX)
+		    SCHEDULE_JITTER_MAX);
+	if (c->expr != NULL && strlen(c->expr) > SCHEDULE_EXPR_MAX)
 		return dr_fail(reterr, DR_EINVAL, "schedule is longer than %d "
-		    "bytes", SCHED_EXPR_MAX);
+		    "bytes", SCHEDULE_EXPR_MAX);
 	if (c->enabled && c->expr == NULL)
 		return dr_fail(reterr, DR_EINVAL, "an enabled schedule needs "
 		    "an expr");
@@ -127,7 +127,7 @@ sched_conf_check(const struct sched_conf *c, struct dr_error *reterr)
 
 /* The next fire time of e strictly after now, with its jitter; 0: none. */
 static time_t
-sched_compute(const struct sched_entry *e, time_t now)
+schedule_compute(const struct schedule_entry *e, time_t now)
 {
 	time_t	t;
 
@@ -139,15 +139,15 @@ sched_compute(const struct sched_entry *e, time_t now)
 }
 
 enum dr_err
-sched_set(struct sched *s, enum sched_kind k, const struct sched_conf *c,
+schedule_set(struct schedule *s, enum schedule_kind k, const struct schedule_conf *c,
     time_t now, struct dr_error *reterr)
 {
-	struct sched_entry	 n = { 0 };
+	struct schedule_entry	 n = { 0 };
 	enum dr_err		 err;
 
-	if ((unsigned)k >= SCHED_KIND_COUNT)
+	if ((unsigned)k >= SCHEDULE_KIND_COUNT)
 		return dr_fail(reterr, DR_EINVAL, "bad schedule kind");
-	if ((err = sched_conf_check(c, reterr)) != DR_OK)
+	if ((err = schedule_conf_check(c, reterr)) != DR_OK)
 		return err;
 	if (c->enabled && c->expr != NULL &&
 	    (err = cron_parse(c->expr, &n.cron, reterr)) != DR_OK)
@@ -156,32 +156,32 @@ sched_set(struct sched *s, enum sched_kind k, const struct sched_conf *c,
 	n.jitter_s = c->jitter_s;
 	/* One seed per schedule kind: check and update spread apart. */
 	n.seed = 0x9e3779b97f4a7c15ULL * (uint64_t)(k + 1);
-	n.next = sched_compute(&n, now);
-	sched_entry_clear(&s->e[k]);
+	n.next = schedule_compute(&n, now);
+	schedule_entry_clear(&s->e[k]);
 	s->e[k] = n;
 	return DR_OK;
 }
 
 unsigned
-sched_due(struct sched *s, time_t now)
+schedule_due(struct schedule *s, time_t now)
 {
 	unsigned	mask = 0;
 	size_t		i;
 
-	for (i = 0; i < SCHED_KIND_COUNT; i++) {
-		struct sched_entry	*e = &s->e[i];
+	for (i = 0; i < SCHEDULE_KIND_COUNT; i++) {
+		struct schedule_entry	*e = &s->e[i];
 
 		if (e->next == 0 || e->next > now)
 			continue;
-		mask |= SCHED_BIT(i);
+		mask |= SCHEDULE_BIT(i);
 		/* From now, not from the missed fire time: no burst. */
-		e->next = sched_compute(e, now);
+		e->next = schedule_compute(e, now);
 	}
 	return mask;
 }
 
 time_t
-sched_next(const struct sched *s, enum sched_kind k)
+schedule_next(const struct schedule *s, enum schedule_kind k)
 {
-	return (unsigned)k < SCHED_KIND_COUNT ? s->e[k].next : 0;
+	return (unsigned)k < SCHEDULE_KIND_COUNT ? s->e[k].next : 0;
 }
