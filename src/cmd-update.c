@@ -206,11 +206,13 @@ upd_job_close(struct store *st, int64_t id, enum store_job_state to,
 
 /*
  * --job ID: reads the daemon's queued job into the update's options:
- * *ret_service (owned) and *ret_to (owned, NULL: none).  -1 when it is
- * not a queued update (printed).
+ * *ret_service (owned), *ret_to (owned, NULL: none) and the health gate's
+ * times (trigger_params "health_deadline_s", "settle_s" when set).  -1
+ * when it is not a queued update (printed).
  */
 static int
-upd_job_load(struct store *st, int64_t id, char **ret_service, char **ret_to)
+upd_job_load(struct store *st, int64_t id, char **ret_service, char **ret_to,
+    struct health_opts *ret_health)
 {
 	struct store_job	*j = NULL;
 	struct dr_error		 e;
@@ -236,6 +238,12 @@ upd_job_load(struct store *st, int64_t id, char **ret_service, char **ret_to)
 		upd_job_close(st, id, STORE_JOB_FAILED, "bad \"to\" tag");
 		goto out;
 	}
+	if (json_integer_value(json_object_get(p, "health_deadline_s")) > 0)
+		ret_health->deadline_ms = (long)json_integer_value(
+		    json_object_get(p, "health_deadline_s")) * 1000;
+	if (json_integer_value(json_object_get(p, "settle_s")) > 0)
+		ret_health->settle_ms = (long)json_integer_value(
+		    json_object_get(p, "settle_s")) * 1000;
 	*ret_service = xstrdup(j->target);
 	*ret_to = to ? xstrdup(to) : NULL;
 	rc = 0;
@@ -342,7 +350,8 @@ cmd_update(int argc, char **argv)
 	if (run_env_open(&env, ro.docker_config, json, true) != 0)
 		return 1;
 	if (job > 0) {
-		if (upd_job_load(env.store, job, &job_service, &job_to) != 0) {
+		if (upd_job_load(env.store, job, &job_service, &job_to,
+		    &ro.health) != 0) {
 			run_env_done(&env);
 			return 1;
 		}

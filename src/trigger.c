@@ -423,15 +423,30 @@ trig_name_ok(const char *s)
 	return true;
 }
 
-/* The job parameters: who asked and what. */
+/*
+ * The job parameters: who asked and what, and the health gate's times
+ * when the daemon's environment sets them (DOCKREV_HEALTH_DEADLINE_S,
+ * DOCKREV_SETTLE_S; `update --job` reads them).
+ */
 static json_t *
 trig_params(const struct trigger_who *who, const struct trigger_update *u)
 {
-	return json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s?, s:b}",
+	json_t		*p;
+	const char	*v;
+	long		 n;
+
+	p = json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s?, s:b}",
 	    "source", store_trigger_name(who->source),
 	    "actor", who->actor ? who->actor : "anonymous",
 	    "origin", who->origin, "scope", u->scope, "target", u->target,
 	    "to", u->to, "allow_arch_mismatch", u->allow_arch_mismatch);
+	if ((v = getenv("DOCKREV_HEALTH_DEADLINE_S")) != NULL &&
+	    (n = strtol(v, NULL, 10)) > 0 && n <= 3600)
+		json_object_set_new(p, "health_deadline_s", json_integer(n));
+	if ((v = getenv("DOCKREV_SETTLE_S")) != NULL &&
+	    (n = strtol(v, NULL, 10)) > 0 && n <= 600)
+		json_object_set_new(p, "settle_s", json_integer(n));
+	return p;
 }
 
 /*
