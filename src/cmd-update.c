@@ -135,7 +135,7 @@ upd_print_plan(const struct run_item *items, const struct upd_extra *x,
 	a = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(a, json_pack("{s:b, s:s, s:s, s:s, s:s?, "
-		    "s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?}",
+		    "s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?}",
 		    "dry_run", 1, "service", items[i].name, "image",
 		    items[i].image, "new_image", items[i].new_ref, "new_digest",
 		    items[i].want_digest, "stack", items[i].stack, "name",
@@ -143,7 +143,8 @@ upd_print_plan(const struct run_item *items, const struct upd_extra *x,
 		    "swap", items[i].kind == INV_COMPOSE ? "compose" :
 		    items[i].kind == INV_SWARM ? "swarm" : "recreate",
 		    "from_tag", items[i].old_tag, "to_tag", items[i].new_tag,
-		    "from_digest", x[i].from_digest, "kind", x[i].kind));
+		    "from_digest", x[i].from_digest, "kind", x[i].kind,
+		    "container", items[i].container));
 	json_dumpf(a, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	printf("\n");
 	json_decref(a);

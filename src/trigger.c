@@ -29,6 +29,7 @@
 #include "store-audit.h"
 #include "store-job.h"
 #include "store-settings.h"
+#include "swap-recreate.h"
 #include "trigger-conf.h"
 #include "trigger-hook.h"
 #include "xmalloc.h"
@@ -858,7 +859,7 @@ trigger_container_act(struct serve *srv, const struct trigger_who *who,
 	struct store	*st;
 	json_t		*insp = NULL, *params;
 	char		*path = NULL, *esc = NULL, *lock = NULL, *svc = NULL;
-	const char	*stack, *dname;
+	const char	*stack, *dname, *park;
 	int64_t		 holder = 0;
 	enum dr_err	 err;
 
@@ -883,20 +884,18 @@ trigger_container_act(struct serve *srv, const struct trigger_who *who,
 	json_object_set(insp, "Labels", json_object_get(json_object_get(insp,
 	    "Config"), "Labels"));
 	trig_ctr_place(insp, &stack, &svc);
-	lock = stack ? xstrdup(stack) : xasprintf("container:%s",
-	    dname ? dname : name);
+	if (dname == NULL)
+		dname = name;
+	/* A job's parked old container ("NAME-dockrev-old-ID") is held by
+	 * the job of NAME. */
+	if ((park = strstr(dname, RECREATE_PARK_SUFFIX)) != NULL)
+		lock = xasprintf("container:%.*s", (int)(park - dname), dname);
+	else
+		lock = stack ? xstrdup(stack) : xasprintf("container:%s",
+		    dname);
 	if ((err = store_job_lock_holder(st, lock, &holder, reterr)) !=
 	    DR_OK)
 		goto out;
-	/* A job's parked old container is renamed: its lock is the name
-	 * the job knows, so look at the dockrev labels too. */
-	if (holder == 0 && trig_label(insp, "dockrev.job") != NULL)
-		holder = strtoll(trig_label(insp, "dockrev.job"), NULL, 10);
-	if (holder != 0 && strcmp(action, "delete") == 0) {
-		err = dr_fail(reterr, DR_ECONFLICT, "job %lld holds %s",
-		    (long long)holder, lock);
-		goto out;
-	}
 	if (holder != 0) {
 		err = dr_fail(reterr, DR_ECONFLICT, "job %lld holds %s",
 		    (long long)holder, lock);

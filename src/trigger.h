@@ -26,7 +26,7 @@
 #include "serve.h"
 #include "store.h"
 
-#define TRIGGER_CONCURRENCY_MAX	16
+#define TRIGGER_CONCURRENCY_MAX	32	/* as CONFIG_CONCURRENCY_MAX */
 #define TRIGGER_PLAN_MAX	(4 * 1024 * 1024)	/* dry-run output */
 #define TRIGGER_IMAGES_MAX	64	/* Watchtower ?image= names */
 
