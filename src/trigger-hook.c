@@ -3,29 +3,21 @@
  */
 #include "trigger-hook.h"
 
-#include <sys/stat.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "store-job.h"
 #include "store.h"
+#include "trigger-seal.h"
 #include "trigger.h"
 #include "xmalloc.h"
 
-#define HOOK_KEY_LEN	32
-#define HOOK_NONCE_LEN	12
-#define HOOK_TAG_LEN	16
 #define HOOK_CACHE_MAX	64	/* replay caches kept in memory */
 
 struct hook_cache {
@@ -66,113 +58,6 @@ trigger_hooks_free(struct trigger_hooks *h)
 		webhook_replay_free(h->c[i].replay);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
-}
-
-/* The key (HOOK_KEY_LEN bytes) at path, created when absent. */
-static enum dr_err
-hook_key(const char *path, unsigned char key[HOOK_KEY_LEN],
-    struct dr_error *reterr)
-{
-	ssize_t	r;
-	int	fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		r = read(fd, key, HOOK_KEY_LEN);
-		close(fd);
-		if (r == HOOK_KEY_LEN)
-			return DR_OK;
-		return dr_fail(reterr, DR_EIO, "%s: not a webhook key", path);
-	}
-	if (errno != ENOENT)
-		return dr_fail(reterr, DR_EIO, "%s: %s", path, strerror(errno));
-	if (RAND_bytes(key, HOOK_KEY_LEN) != 1)
-		return dr_fail(reterr, DR_EINTERNAL, "no random bytes");
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600)) < 0) {
-		if (errno == EEXIST)	/* another thread made it first */
-			return hook_key(path, key, reterr);
-		return dr_fail(reterr, DR_EIO, "%s: %s", path, strerror(errno));
-	}
-	r = write(fd, key, HOOK_KEY_LEN);
-	if (fsync(fd) != 0 || close(fd) != 0 || r != HOOK_KEY_LEN) {
-		unlink(path);
-		return dr_fail(reterr, DR_EIO, "%s: cannot write", path);
-	}
-	return DR_OK;
-}
-
-enum dr_err
-trigger_hook_seal(const char *key_path, struct span secret,
-    unsigned char **ret, size_t *ret_len, struct dr_error *reterr)
-{
-	unsigned char	 key[HOOK_KEY_LEN], *out;
-	EVP_CIPHER_CTX	*c = NULL;
-	enum dr_err	 err;
-	int		 len = 0, fin = 0;
-
-	*ret = NULL;
-	*ret_len = 0;
-	if (secret.len == 0 || secret.len > WEBHOOK_SECRET_MAX)
-		return dr_fail(reterr, DR_EINVAL, "bad secret length");
-	if ((err = hook_key(key_path, key, reterr)) != DR_OK)
-		return err;
-	out = xmalloc(HOOK_NONCE_LEN + secret.len + HOOK_TAG_LEN);
-	if (RAND_bytes(out, HOOK_NONCE_LEN) != 1 ||
-	    (c = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, out) != 1 ||
-	    EVP_EncryptUpdate(c, out + HOOK_NONCE_LEN, &len,
-	    (const unsigned char *)secret.p, (int)secret.len) != 1 ||
-	    EVP_EncryptFinal_ex(c, out + HOOK_NONCE_LEN + len, &fin) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, HOOK_TAG_LEN,
-	    out + HOOK_NONCE_LEN + len + fin) != 1) {
-		err = dr_fail(reterr, DR_EINTERNAL, "cannot seal the secret");
-		free(out);
-		out = NULL;
-	}
-	EVP_CIPHER_CTX_free(c);
-	OPENSSL_cleanse(key, sizeof(key));
-	if (out != NULL) {
-		*ret = out;
-		*ret_len = HOOK_NONCE_LEN + (size_t)(len + fin) + HOOK_TAG_LEN;
-	}
-	return err;
-}
-
-enum dr_err
-trigger_hook_unseal(const char *key_path, const unsigned char *sealed,
-    size_t slen, struct webhook_secret **ret, struct dr_error *reterr)
-{
-	unsigned char	 key[HOOK_KEY_LEN], *plain = NULL;
-	EVP_CIPHER_CTX	*c = NULL;
-	enum dr_err	 err;
-	size_t		 n;
-	int		 len = 0, fin = 0;
-
-	*ret = NULL;
-	if (sealed == NULL || slen <= HOOK_NONCE_LEN + HOOK_TAG_LEN ||
-	    slen > STORE_HOOK_SEAL_MAX)
-		return dr_fail(reterr, DR_EINVAL, "no sealed secret");
-	if ((err = hook_key(key_path, key, reterr)) != DR_OK)
-		return err;
-	n = slen - HOOK_NONCE_LEN - HOOK_TAG_LEN;
-	plain = xmalloc(n + 1);
-	if ((c = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, sealed) != 1 ||
-	    EVP_DecryptUpdate(c, plain, &len, sealed + HOOK_NONCE_LEN,
-	    (int)n) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, HOOK_TAG_LEN,
-	    (void *)(sealed + slen - HOOK_TAG_LEN)) != 1 ||
-	    EVP_DecryptFinal_ex(c, plain + len, &fin) != 1)
-		err = dr_fail(reterr, DR_EIO, "the webhook secret does not "
-		    "unseal (was %s replaced?)", TRIGGER_HOOK_KEY_FILE);
-	else
-		err = webhook_secret_from(span_make(plain, (size_t)(len + fin)),
-		    ret, reterr);
-	EVP_CIPHER_CTX_free(c);
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(plain, n + 1);
-	free(plain);
-	return err;
 }
 
 /* SHA-256 hex of a token. */
@@ -257,7 +142,7 @@ trigger_hook_create(struct serve *srv, const json_t *body, json_t **ret,
 	if (auth == NULL || strcmp(auth, "hmac") == 0) {
 		sp.auth = STORE_HOOK_HMAC;
 		if ((err = webhook_secret_new(&sec, reterr)) != DR_OK ||
-		    (err = trigger_hook_seal(kp, webhook_secret_text(sec),
+		    (err = trigger_seal_secret(kp, webhook_secret_text(sec),
 		    &sealed, &slen, reterr)) != DR_OK)
 			goto out;
 		sp.sealed = sealed;
@@ -446,7 +331,7 @@ trigger_hook_deliver(struct serve *srv, const struct trigger_delivery *d,
 		goto denied;
 	}
 	kp = hook_key_path(srv);
-	if ((err = trigger_hook_unseal(kp, h->sealed, h->sealed_len, &sec,
+	if ((err = trigger_seal_open(kp, h->sealed, h->sealed_len, &sec,
 	    reterr)) != DR_OK)
 		goto denied;
 	rq.headers = hdr;

@@ -32,19 +32,6 @@ struct trigger_hooks	*trigger_hooks_new(void);
 void			 trigger_hooks_free(struct trigger_hooks *);
 struct trigger_hooks	*trigger_hooks_of(struct serve *);
 
-/*
- * Seals / unseals a secret with the key at key_path (created with 32
- * random bytes and mode 0600 when absent).  *ret is malloc'd (free; for
- * unseal, OPENSSL_cleanse first: trigger_hook_unseal wipes what it
- * returns only on failure).
- */
-enum dr_err	trigger_hook_seal(const char *key_path, struct span secret,
-		    unsigned char **ret, size_t *ret_len,
-		    struct dr_error *reterr);
-enum dr_err	trigger_hook_unseal(const char *key_path,
-		    const unsigned char *sealed, size_t len,
-		    struct webhook_secret **ret, struct dr_error *reterr);
-
 /* A webhook as docs/api.md shows it (no secret), a new reference. */
 json_t		*trigger_hook_json(const struct store_hook *);
 
