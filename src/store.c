@@ -741,11 +741,18 @@ store_open(const char *path, struct store **ret, struct dr_error *reterr)
 	/*
 	 * Create the file ourselves so it is 0600 (SQLite would make it
 	 * 0644, and its -wal and -shm files copy the database's mode).
+	 * Only when it does not exist: close() on any descriptor of the
+	 * file drops every POSIX lock this process holds on it, those of
+	 * the other connections too (the daemon opens one per thread), and
+	 * another process closing its connection would then believe it was
+	 * the last one and delete the -wal and -shm files under them.
 	 */
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) !=
+	    -1)
+		close(fd);
+	else if (errno != EEXIST)
 		return dr_fail(reterr, DR_EIO, "%s: %s", path,
 		    strerror(errno));
-	close(fd);
 	s = xcalloc(1, sizeof(*s));
 	s->busy_ms = STORE_BUSY_TIMEOUT_MS;
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
