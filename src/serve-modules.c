@@ -7,7 +7,10 @@
 
 #include <stddef.h>
 
+#include "trigger.h"
+
 const struct serve_module *const serve_modules[] = {
 	&serve_core_module,
+	&trigger_module,
 	NULL,
 };

@@ -1372,7 +1372,7 @@ static const struct http_route trig_routes[] = {
 	{ "POST", "/api/v1/webhooks", api_webhooks_create, 0, 0 },
 	{ "DELETE", "/api/v1/webhooks/{id}", api_webhooks_delete, 0, 0 },
 	{ "POST", "/hooks/t/{token}", api_webhooks_deliver_token,
-	    HTTP_NOAUTH | HTTP_NOORIGIN, TRIGGER_HOOK_BODY_MAX },
+	    HTTP_NOAUTH | HTTP_NOORIGIN | HTTP_REDACT, TRIGGER_HOOK_BODY_MAX },
 	{ "POST", "/hooks/{id}", api_webhooks_deliver,
 	    HTTP_NOAUTH | HTTP_NOORIGIN, TRIGGER_HOOK_BODY_MAX },
 	{ "POST", "/v1/update", api_webhooks_watchtower,
