@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "docker-client.h"
 #include "job.h"
+#include "log.h"
 #include "schedule.h"
 #include "store-audit.h"
 #include "store-job.h"
@@ -77,20 +78,8 @@ trigger_jobs_done(struct trigger_jobs *j)
 	memset(j, 0, sizeof(*j));
 }
 
-/* Logs a line of the daemon's own (the edges log; stderr is the log). */
-static void
-trig_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void
-trig_log(const char *fmt, ...)
-{
-	va_list	ap;
-
-	fprintf(stderr, "dockrev serve: triggers: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-}
+/* The daemon's log (the edges log): one info line, "triggers: ...". */
+#define trig_log(...)	log_info("triggers: " __VA_ARGS__)
 
 void
 trigger_audit(struct serve *srv, const struct trigger_who *who,
