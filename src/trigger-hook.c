@@ -102,60 +102,95 @@ trigger_hook_json(const struct store_hook *h)
 }
 
 enum dr_err
+trigger_hook_body_parse(const json_t *body, struct store_hook_spec *ret,
+    struct dr_error *reterr)
+{
+	const char	*auth;
+	const json_t	*x;
+	const char	*key;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!json_is_object(body))
+		return dr_fail(reterr, DR_EINVAL, "a webhook is an object");
+	json_object_foreach((json_t *)body, key, x) {
+		if (!json_is_string(x) && !(json_is_null(x) &&
+		    strcmp(key, "target") == 0))
+			return dr_fail(reterr, DR_EINVAL, "%.64s is not a "
+			    "string", key);
+		if (strcmp(key, "name") != 0 && strcmp(key, "action") != 0 &&
+		    strcmp(key, "scope") != 0 && strcmp(key, "target") != 0 &&
+		    strcmp(key, "auth") != 0)
+			return dr_fail(reterr, DR_EINVAL, "unknown field %.64s",
+			    key);
+	}
+	ret->name = json_string_value(json_object_get(body, "name"));
+	ret->action = json_string_value(json_object_get(body, "action"));
+	ret->scope = json_string_value(json_object_get(body, "scope"));
+	ret->target = json_string_value(json_object_get(body, "target"));
+	auth = json_string_value(json_object_get(body, "auth"));
+	if (ret->scope == NULL)
+		ret->scope = "all";
+	if (ret->name == NULL || *ret->name == '\0' || strlen(ret->name) > 128)
+		return dr_fail(reterr, DR_EINVAL, "name is required (at most "
+		    "128 bytes)");
+	if (ret->action == NULL || (strcmp(ret->action, "check") != 0 &&
+	    strcmp(ret->action, "update") != 0))
+		return dr_fail(reterr, DR_EINVAL, "action is check or update");
+	if (strcmp(ret->scope, "service") != 0 &&
+	    strcmp(ret->scope, "stack") != 0 && strcmp(ret->scope, "all") != 0)
+		return dr_fail(reterr, DR_EINVAL, "scope is service, stack or "
+		    "all");
+	if ((strcmp(ret->scope, "all") == 0) != (ret->target == NULL))
+		return dr_fail(reterr, DR_EINVAL, "target is required for "
+		    "scope service or stack, and only then");
+	if (ret->target != NULL && (strlen(ret->target) > 512 ||
+	    (strcmp(ret->scope, "service") == 0) !=
+	    (strchr(ret->target, '/') != NULL)))
+		return dr_fail(reterr, DR_EINVAL, "a service target is "
+		    "STACK/SERVICE or _/CONTAINER, a stack target STACK");
+	if (auth == NULL || strcmp(auth, "hmac") == 0)
+		ret->auth = STORE_HOOK_HMAC;
+	else if (strcmp(auth, "token") == 0)
+		ret->auth = STORE_HOOK_TOKEN;
+	else
+		return dr_fail(reterr, DR_EINVAL, "auth is hmac or token");
+	return DR_OK;
+}
+
+enum dr_err
 trigger_hook_create(struct serve *srv, const json_t *body, json_t **ret,
     struct dr_error *reterr)
 {
-	struct store_hook_spec	 sp = { 0 };
+	struct store_hook_spec	 sp;
 	struct store_hook	*h = NULL;
 	struct webhook_secret	*sec = NULL;
 	struct store		*st;
 	unsigned char		*sealed = NULL;
 	char			 token[WEBHOOK_TOKEN_SIZE], hash[65];
 	char			*kp = NULL, *secret = NULL;
-	const char		*auth;
 	size_t			 slen = 0;
 	int64_t			 id;
 	enum dr_err		 err;
 
 	*ret = NULL;
 	token[0] = '\0';
-	sp.name = json_string_value(json_object_get(body, "name"));
-	sp.action = json_string_value(json_object_get(body, "action"));
-	sp.scope = json_string_value(json_object_get(body, "scope"));
-	sp.target = json_string_value(json_object_get(body, "target"));
-	auth = json_string_value(json_object_get(body, "auth"));
-	if (sp.scope == NULL)
-		sp.scope = "all";
-	if (sp.name == NULL || strlen(sp.name) > 128)
-		return dr_fail(reterr, DR_EINVAL, "name is required (at most "
-		    "128 bytes)");
-	if ((strcmp(sp.scope, "all") == 0) != (sp.target == NULL))
-		return dr_fail(reterr, DR_EINVAL, "target is required for "
-		    "scope service or stack, and only then");
-	if (sp.target != NULL && strcmp(sp.scope, "service") == 0 &&
-	    strchr(sp.target, '/') == NULL)
-		return dr_fail(reterr, DR_EINVAL, "a service target is "
-		    "STACK/SERVICE or _/CONTAINER");
+	if ((err = trigger_hook_body_parse(body, &sp, reterr)) != DR_OK)
+		return err;
 	if ((st = serve_store(srv, reterr)) == NULL)
 		return DR_EIO;
 	kp = hook_key_path(srv);
-	if (auth == NULL || strcmp(auth, "hmac") == 0) {
-		sp.auth = STORE_HOOK_HMAC;
+	if (sp.auth == STORE_HOOK_HMAC) {
 		if ((err = webhook_secret_new(&sec, reterr)) != DR_OK ||
 		    (err = trigger_seal_secret(kp, webhook_secret_text(sec),
 		    &sealed, &slen, reterr)) != DR_OK)
 			goto out;
 		sp.sealed = sealed;
 		sp.sealed_len = slen;
-	} else if (strcmp(auth, "token") == 0) {
-		sp.auth = STORE_HOOK_TOKEN;
+	} else {
 		if ((err = webhook_token_new(token, reterr)) != DR_OK)
 			goto out;
 		hook_token_hash(token, hash);
 		sp.token_hash = hash;
-	} else {
-		err = dr_fail(reterr, DR_EINVAL, "auth is hmac or token");
-		goto out;
 	}
 	if ((err = store_hook_create(st, &sp, &id, reterr)) != DR_OK ||
 	    (err = store_hook_get(st, id, &h, reterr)) != DR_OK)

@@ -36,6 +36,14 @@ struct trigger_hooks	*trigger_hooks_of(struct serve *);
 json_t		*trigger_hook_json(const struct store_hook *);
 
 /*
+ * Checks a creation body {"name","action","scope","target","auth"} into
+ * *ret (strings borrowed from body; no credentials yet).  DR_EINVAL with
+ * the reason.
+ */
+enum dr_err	trigger_hook_body_parse(const json_t *body,
+		    struct store_hook_spec *ret, struct dr_error *reterr);
+
+/*
  * Creates a webhook from the API body {"name","action","scope","target",
  * "auth"} and returns its JSON plus "secret" (hmac) or "url" (token) in
  * *ret.  DR_EINVAL for a bad body.

@@ -914,9 +914,8 @@ out:
 	return err;
 }
 
-/* The repository of an image reference: no tag, no digest. */
-static char *
-trig_repo(const char *ref)
+char *
+trigger_image_repo(const char *ref)
 {
 	const char	*at = strchr(ref, '@'), *slash, *colon;
 	size_t		 n = at ? (size_t)(at - ref) : strlen(ref);
@@ -955,9 +954,9 @@ trigger_watchtower(struct serve *srv, const struct trigger_who *who,
 		if ((img = json_string_value(json_object_get(c, "Image"))) ==
 		    NULL || (n = trig_ctr_name(c)) == NULL)
 			continue;
-		repo = trig_repo(img);
+		repo = trigger_image_repo(img);
 		for (k = 0, match = false; k < nimages && !match; k++) {
-			want = trig_repo(images[k]);
+			want = trigger_image_repo(images[k]);
 			match = strcmp(repo, want) == 0;
 			free(want);
 		}
@@ -1070,27 +1069,22 @@ trig_sched_parse(const json_t *j, struct schedule_conf *c,
 }
 
 enum dr_err
-trigger_settings_put(struct serve *srv, const json_t *body,
+trigger_settings_parse(const json_t *body, struct trigger_settings *ret,
     struct dr_error *reterr)
 {
-	struct trigger		*t = trigger_of(srv);
-	struct store		*st;
-	struct schedule_conf	 c[SCHEDULE_KIND_COUNT];
 	const json_t		*conc, *scheds, *x;
 	const char		*key;
-	char			*v[SCHEDULE_KIND_COUNT] = { NULL }, skey[32];
-	enum schedule_kind		 k;
-	size_t			 i;
-	enum dr_err		 err = DR_OK;
-	bool			 have[SCHEDULE_KIND_COUNT] = { false };
+	enum schedule_kind	 k;
+	enum dr_err		 err;
 
-	if ((st = serve_store(srv, reterr)) == NULL)
-		return DR_EIO;
+	memset(ret, 0, sizeof(*ret));
+	if (!json_is_object(body))
+		return dr_fail(reterr, DR_EINVAL, "settings are an object");
 	json_object_foreach((json_t *)body, key, x) {
 		if (strcmp(key, "concurrency") != 0 &&
 		    strcmp(key, "schedules") != 0)
-			return dr_fail(reterr, DR_EINVAL, "unknown setting %s",
-			    key);
+			return dr_fail(reterr, DR_EINVAL, "unknown setting "
+			    "%.64s", key);
 	}
 	conc = json_object_get(body, "concurrency");
 	if (conc != NULL && (!json_is_integer(conc) ||
@@ -1098,27 +1092,46 @@ trigger_settings_put(struct serve *srv, const json_t *body,
 	    json_integer_value(conc) > TRIGGER_CONCURRENCY_MAX))
 		return dr_fail(reterr, DR_EINVAL, "concurrency is 1 to %d",
 		    TRIGGER_CONCURRENCY_MAX);
-	if ((scheds = json_object_get(body, "schedules")) != NULL) {
-		if (!json_is_object(scheds))
-			return dr_fail(reterr, DR_EINVAL, "schedules is an "
-			    "object");
-		json_object_foreach((json_t *)scheds, key, x) {
-			if (!schedule_kind_parse(key, &k))
-				return dr_fail(reterr, DR_EINVAL, "unknown "
-				    "schedule %s", key);
-			if ((err = trig_sched_parse(x, &c[k], reterr)) !=
-			    DR_OK)
-				return err;
-			have[k] = true;
-		}
+	ret->concurrency = conc ? (unsigned)json_integer_value(conc) : 0;
+	if ((scheds = json_object_get(body, "schedules")) == NULL)
+		return DR_OK;
+	if (!json_is_object(scheds))
+		return dr_fail(reterr, DR_EINVAL, "schedules is an object");
+	json_object_foreach((json_t *)scheds, key, x) {
+		if (!schedule_kind_parse(key, &k))
+			return dr_fail(reterr, DR_EINVAL, "unknown schedule "
+			    "%.64s", key);
+		if ((err = trig_sched_parse(x, &ret->sched[k], reterr)) !=
+		    DR_OK)
+			return err;
+		ret->have[k] = true;
 	}
+	return DR_OK;
+}
+
+enum dr_err
+trigger_settings_put(struct serve *srv, const json_t *body,
+    struct dr_error *reterr)
+{
+	struct trigger		*t = trigger_of(srv);
+	struct trigger_settings	 ts;
+	struct store		*st;
+	struct schedule_conf	*c = ts.sched;
+	char			*v[SCHEDULE_KIND_COUNT] = { NULL }, skey[32];
+	size_t			 i;
+	enum dr_err		 err = DR_OK;
+	bool			*have = ts.have;
+
+	if ((err = trigger_settings_parse(body, &ts, reterr)) != DR_OK)
+		return err;
+	if ((st = serve_store(srv, reterr)) == NULL)
+		return DR_EIO;
 	if ((err = store_tx_begin(st, reterr)) != DR_OK)
 		return err;
-	if (conc != NULL) {
+	if (ts.concurrency > 0) {
 		char	n[24];
 
-		snprintf(n, sizeof(n), "%lld",
-		    (long long)json_integer_value(conc));
+		snprintf(n, sizeof(n), "%u", ts.concurrency);
 		err = store_setting_set(st, "concurrency", n, reterr);
 	}
 	for (i = 0; i < SCHEDULE_KIND_COUNT && err == DR_OK; i++) {
@@ -1141,8 +1154,8 @@ trigger_settings_put(struct serve *srv, const json_t *body,
 	if (err != DR_OK || t == NULL)
 		return err;
 	pthread_mutex_lock(&t->mu);
-	if (conc != NULL)
-		t->concurrency = (unsigned)json_integer_value(conc);
+	if (ts.concurrency > 0)
+		t->concurrency = ts.concurrency;
 	t->schedule_gen++;
 	pthread_cond_broadcast(&t->cv);
 	pthread_mutex_unlock(&t->mu);

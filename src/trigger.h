@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "schedule.h"
 #include "serve.h"
 #include "store.h"
 
@@ -108,12 +109,24 @@ enum dr_err	trigger_watchtower(struct serve *, const struct trigger_who *,
 		    const char *const *images, size_t n,
 		    struct trigger_jobs *ret, struct dr_error *reterr);
 
+/* The repository of an image reference, without tag or digest (a new
+ * string): what Watchtower's ?image= names are matched against. */
+char		*trigger_image_repo(const char *ref);
+
 /*
  * Settings: the effective {"concurrency","schedules"} document (a new
  * reference), and a change of any of its members (validated, persisted,
  * applied at once).
  */
 json_t		*trigger_settings(struct serve *);
+/* A PUT /api/v1/settings body, checked (strings borrowed from body). */
+struct trigger_settings {
+	unsigned		 concurrency;	/* 0: unchanged */
+	bool			 have[SCHEDULE_KIND_COUNT];
+	struct schedule_conf	 sched[SCHEDULE_KIND_COUNT];
+};
+enum dr_err	 trigger_settings_parse(const json_t *body,
+		    struct trigger_settings *ret, struct dr_error *reterr);
 enum dr_err	 trigger_settings_put(struct serve *, const json_t *body,
 		    struct dr_error *reterr);
 
