@@ -840,6 +840,35 @@ trigger_container_target(struct serve *srv, const char *name, char **ret,
 	return DR_OK;
 }
 
+/*
+ * The unfinished job (0: none) of the Compose/Swarm service stack/svc or
+ * of the standalone container name, in *ret_id.
+ */
+static enum dr_err
+trig_pending(struct store *st, const char *stack, const char *svc,
+    const char *name, int64_t *ret_id, struct dr_error *reterr)
+{
+	struct store_job_list	 l;
+	char			*full = stack && svc ? xasprintf("%s/%s", stack,
+				    svc) : NULL;
+	size_t			 i;
+	enum dr_err		 err;
+
+	*ret_id = 0;
+	if ((err = store_job_unfinished(st, &l, reterr)) == DR_OK) {
+		for (i = 0; i < l.n && *ret_id == 0; i++) {
+			const char	*t = l.jobs[i].target;
+
+			if (t != NULL && ((full && strcmp(t, full) == 0) ||
+			    (!full && name && strcmp(t, name) == 0)))
+				*ret_id = l.jobs[i].id;
+		}
+		store_job_list_done(&l);
+	}
+	free(full);
+	return err;
+}
+
 enum dr_err
 trigger_container_act(struct serve *srv, const struct trigger_who *who,
     const char *name, const char *action, struct dr_error *reterr)
@@ -884,6 +913,10 @@ trigger_container_act(struct serve *srv, const struct trigger_who *who,
 		    dname);
 	if ((err = store_job_lock_holder(st, lock, &holder, reterr)) !=
 	    DR_OK)
+		goto out;
+	/* A queued job has no lock yet: it holds its target all the same. */
+	if (holder == 0 && (err = trig_pending(st, stack, svc, park ? NULL :
+	    dname, &holder, reterr)) != DR_OK)
 		goto out;
 	if (holder != 0) {
 		err = dr_fail(reterr, DR_ECONFLICT, "job %lld holds %s",

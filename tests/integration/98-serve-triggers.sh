@@ -152,7 +152,7 @@ is "filter source=webhook: none yet" "$(curl -s "$BASE/api/v1/jobs?source=webhoo
 p1=$(curl -s "$BASE/api/v1/jobs?limit=2")
 is "page 1: 2 jobs, newest first" "$(jq -r '[.jobs[].id] | join(",")' <<<"$p1")" "$burst_job,$bad_job"
 next=$(jq -r .next <<<"$p1")
-is "page 2 from next" "$(curl -s "$BASE/api/v1/jobs?limit=2&before=$next" | jq -r '[.jobs[].id] | join(","), .next')" "$web_job
+is "page 2 from next" "$(curl -s "$BASE/api/v1/jobs?limit=2&before=$next" | jq -r '([.jobs[].id] | join(",")), .next')" "$web_job
 null"
 is "bad state filter: 400" "$(code "$(req GET '/api/v1/jobs?state=nope')")" 400
 is "no such job: 404" "$(code "$(req GET /api/v1/jobs/999999)")" 404
