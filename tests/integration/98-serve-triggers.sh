@@ -137,8 +137,6 @@ wait_for 30 test "$(cat "$T_TMP"/burst-* | jq -r '.jobs[0]' | grep -c .)" = 10
 is "burst: 10 answers, one job id" "$(cat "$T_TMP"/burst-* | jq -r '.jobs[0]' | sort -u | wc -l)" 1
 is "burst: 9 of them joined" "$(cat "$T_TMP"/burst-* | jq -r '.joined' | grep -c true)" 9
 burst_job=$(jq -r '.jobs[0]' "$T_TMP/burst-1")
-r=$(req DELETE "/api/v1/containers/$P-burst")
-is "delete while its job runs: 409" "$(code "$r")" 409
 wait_for 60 terminal "$burst_job"
 is "burst: the one job succeeded" "$(job_state "$burst_job")" succeeded
 is "burst: exactly one job for the service" \
@@ -288,7 +286,10 @@ is "three days later: one more, missed runs not replayed" "$(sched_checks)" 2
 r=$(req POST /api/v1/update "{\"scope\":\"service\",\"target\":\"_/$P-slow\"}")
 slow_job=$(body "$r" | jq -r '.jobs[0]')
 wait_for 30 test "$(job_state "$slow_job")" = running
-sleep 2
+r=$(req DELETE "/api/v1/containers/$P-slow")
+is "delete while its job runs: 409" "$(code "$r")" 409
+is "stop while its job runs: 409" "$(code "$(req POST "/api/v1/containers/$P-slow/stop")")" 409
+sleep 1.5
 kill -9 "$DPID"
 wait "$DPID" 2>/dev/null
 DPID=
