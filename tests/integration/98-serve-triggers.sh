@@ -289,7 +289,10 @@ wait_for 30 test "$(job_state "$slow_job")" = running
 r=$(req DELETE "/api/v1/containers/$P-slow")
 is "delete while its job runs: 409" "$(code "$r")" 409
 is "stop while its job runs: 409" "$(code "$(req POST "/api/v1/containers/$P-slow/stop")")" 409
-sleep 1.5
+parked() { docker ps -a --filter "name=^/$P-slow-dockrev-old-" --format '{{.Names}}'; }
+wait_for 20 test -n "$(parked)"
+r=$(req DELETE "/api/v1/containers/$(parked)")
+is "delete the job's parked old container: 409" "$(code "$r")" 409
 kill -9 "$DPID"
 wait "$DPID" 2>/dev/null
 DPID=
