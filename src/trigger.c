@@ -893,7 +893,19 @@ trigger_container_act(struct serve *srv, const struct trigger_who *who,
 		goto out;
 	esc = docker_escape(name);
 	path = xasprintf("/containers/%s/json", esc);
-	if ((err = docker_get(d, path, &insp, reterr)) != DR_OK)
+	if ((err = docker_get(d, path, &insp, reterr)) == DR_ENOTFOUND) {
+		/* Mid-swap the name may be free for a moment: the job that
+		 * renamed the container still holds it. */
+		lock = xasprintf("container:%s", name);
+		if (store_job_lock_holder(st, lock, &holder, NULL) == DR_OK &&
+		    holder == 0)
+			trig_pending(st, NULL, NULL, name, &holder, NULL);
+		if (holder != 0)
+			err = dr_fail(reterr, DR_ECONFLICT, "job %lld holds %s",
+			    (long long)holder, name);
+		goto out;
+	}
+	if (err != DR_OK)
 		goto out;
 	dname = json_string_value(json_object_get(insp, "Name"));
 	if (dname != NULL && dname[0] == '/')

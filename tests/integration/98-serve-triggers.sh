@@ -309,4 +309,16 @@ is "after kill -9: one container with the name" \
 	"$(docker ps -a --filter "name=^/$P-slow(-dockrev-old-.*)?\$" -q | wc -l)" 1
 is "the settings survived the restart" "$(curl -s "$BASE/api/v1/settings" | jq .concurrency)" 3
 
+# ---- the update schedule (off by default) fires once --------------------------
+r=$(req PUT /api/v1/settings '{"schedules":{"update":{"expr":"0 18 * * *","tz":"UTC","jitter_s":0,"enabled":true}}}')
+is "settings: update schedule enabled" "$(body "$r" | jq -r '.schedules.update | "\(.expr) \(.enabled)"')" "0 18 * * * true"
+sched_updates() { curl -s "$BASE/api/v1/audit?limit=1000" | jq '[.entries[] | select(.actor == "scheduler" and .action == "update")] | length'; }
+is "no scheduled update before 18:00" "$(sched_updates)" 0
+echo $((T0 + 3 * 86400 + 18 * 3600 + 10)) >"$CLOCK"
+wait_for 30 test "$(sched_updates)" -ge 1
+sched_jobs=$(curl -s "$BASE/api/v1/jobs?source=schedule" | jq -r '.jobs[].id')
+like "the update schedule made jobs (the bad services)" "$(echo $sched_jobs | wc -w)" '^[1-9]'
+for j in $sched_jobs; do wait_for 90 terminal "$j"; done
+is "the update schedule fired once" "$(sched_updates)" 1
+
 finish
