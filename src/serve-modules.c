@@ -8,9 +8,11 @@
 #include <stddef.h>
 
 #include "api-catalog.h"
+#include "trigger.h"
 
 const struct serve_module *const serve_modules[] = {
 	&serve_core_module,
 	&catalog_module,
+	&trigger_module,
 	NULL,
 };
