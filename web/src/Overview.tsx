@@ -51,18 +51,18 @@ function matches(s: Service, q: string): boolean {
 function ServiceRow({ s, onUpdate }: { s: Service; onUpdate: (t: UpdateTarget) => void }) {
   const upd = serviceUpdate(s);
   return (
-    <li className="flex flex-wrap items-center gap-x-4 gap-y-1 border-t border-base-300 px-3 py-2" data-testid="service-row" data-service={serviceId(s)}>
-      <div className="min-w-40 flex-1">
+    <li className="grid grid-cols-1 gap-1 border-t border-base-300 px-3 py-2 md:grid-cols-[minmax(0,1.3fr)_minmax(0,1fr)_minmax(0,1.6fr)_auto] md:items-center md:gap-4" data-testid="service-row" data-service={serviceId(s)}>
+      <div className="min-w-0">
         <a className="link link-hover font-medium" href={href("services", s.stack, s.name)}>
           {s.name}
         </a>
         <div className="mono text-xs text-base-content/70 break-all">{s.image}</div>
       </div>
-      <div className="min-w-36 text-sm">
+      <div className="min-w-0 text-sm">
         <span className="sr-only">Current: </span>
         <span className="font-medium">{s.tag ?? "—"}</span> <Digest d={s.current_digest} />
       </div>
-      <div className="min-w-48 flex-1 text-sm" data-testid="best">
+      <div className="min-w-0 text-sm" data-testid="best">
         {s.best ? (
           <span className="inline-flex flex-wrap items-center gap-1">
             <span aria-hidden="true">→</span>
@@ -81,7 +81,7 @@ function ServiceRow({ s, onUpdate }: { s: Service; onUpdate: (t: UpdateTarget) =
           </span>
         )}
       </div>
-      <div className="flex items-center gap-2">
+      <div className="flex items-center gap-2 md:justify-end">
         <StatusBadge status={s.status} />
         {upd && (
           <button className="btn btn-primary btn-xs" onClick={() => onUpdate(upd)} aria-label={`Update ${upd.label}`}>

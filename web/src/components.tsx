@@ -83,7 +83,7 @@ export function ArchBadge({ match }: { match: boolean | null | undefined }) {
       </span>
     );
   return (
-    <span className="badge badge-sm badge-soft badge-neutral" title="the registry did not say which platforms the image has">
+    <span className="badge badge-sm badge-ghost" title="the registry did not say which platforms the image has">
       arch unknown
     </span>
   );
