@@ -1,6 +1,6 @@
 // The shell: navigation, who is signed in, the theme toggle, a banner when
 // the daemon is unreachable, and the page the hash names.
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api, onReachability, isReachable } from "./api";
 import { JobPage, JobsPage } from "./Jobs";
 import { Overview, StackPage } from "./Overview";
@@ -40,10 +40,13 @@ export function App() {
       .catch((e) => setMeErr(e.status === 401 ? "not signed in" : null));
   }, [up]);
 
+  const firstRoute = useRef(true);
   useEffect(() => {
     const titles: Record<string, string> = { overview: "Overview", stack: "Stack", service: "Service", jobs: "Jobs", job: "Job", settings: "Settings", notfound: "Not found" };
     document.title = `${titles[route.page]} · Dockrev`;
-    document.getElementById("main")?.focus({ preventScroll: true });
+    // After a navigation (not on load), focus the new page for screen readers.
+    if (firstRoute.current) firstRoute.current = false;
+    else document.getElementById("main")?.focus({ preventScroll: true });
   }, [route]);
 
   const nav = (h: string, label: string, active: boolean) => (
