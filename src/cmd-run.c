@@ -57,8 +57,8 @@ run_env_open(struct run_env *env, const char *docker_config, bool quiet,
 	env->ctx.docker = env->docker;
 	env->ctx.store = env->store;
 	env->ctx.creds = env->creds;
-	platform_set(&env->ctx.host, span_str(docker_version(env->docker)->os),
-	    span_str(docker_version(env->docker)->arch), span_make("", 0));
+	/* ctx.host is filled when a job first pulls (job_pull_step), from
+	 * what the check learned of the engine, or from /version. */
 	if (!quiet)
 		env->ctx.echo = run_echo;
 	if (!recover)

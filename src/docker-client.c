@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "xmalloc.h"
 
@@ -20,6 +21,7 @@ struct docker {
 	char			*cert_dir;	/* TLS client cert dir, or NULL */
 	CURL			*curl;
 	struct docker_version	 version;
+	bool			 have_version;	/* engine, arch read (/version) */
 };
 
 int
@@ -119,11 +121,48 @@ docker_curl_err(struct docker *d, CURLcode cc, const struct buf *resp,
 	    "%s", d->host, curl_easy_strerror(cc));
 }
 
+/* Collects the Api-Version and OSType headers of a /_ping answer. */
+struct docker_ping {
+	char	api[16];
+	char	os[32];
+};
+
+/* Copies header line data into dst when it is "name: value". */
+static void
+docker_header_value(const char *data, size_t len, const char *name,
+    char *dst, size_t dstsz)
+{
+	size_t	nl = strlen(name), i, j;
+
+	if (len <= nl || data[nl] != ':' || strncasecmp(data, name, nl) != 0)
+		return;
+	for (i = nl + 1; i < len && (data[i] == ' ' || data[i] == '\t'); i++)
+		;
+	for (j = len; j > i && (data[j - 1] == '\r' || data[j - 1] == '\n' ||
+	    data[j - 1] == ' '); j--)
+		;
+	if (j - i >= dstsz)
+		return;
+	memcpy(dst, data + i, j - i);
+	dst[j - i] = '\0';
+}
+
+static size_t
+docker_ping_header_cb(char *data, size_t size, size_t n, void *arg)
+{
+	struct docker_ping	*p = arg;
+
+	docker_header_value(data, size * n, "Api-Version", p->api,
+	    sizeof(p->api));
+	docker_header_value(data, size * n, "OSType", p->os, sizeof(p->os));
+	return size * n;
+}
+
 /* Performs one request; path is absolute from the server root. */
 static enum dr_err
 docker_request(struct docker *d, const char *method, const char *path,
     const char *body, long *ret_status, struct buf *resp,
-    struct dr_error *reterr)
+    struct docker_ping *ping, struct dr_error *reterr)
 {
 	struct curl_slist	*hdrs = NULL;
 	char			*url = NULL;
@@ -135,6 +174,11 @@ docker_request(struct docker *d, const char *method, const char *path,
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	curl_easy_reset(d->curl);
 	docker_setup(d, d->curl, method, url, body, hdrs, resp);
+	if (ping != NULL) {
+		curl_easy_setopt(d->curl, CURLOPT_HEADERFUNCTION,
+		    docker_ping_header_cb);
+		curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, ping);
+	}
 	cc = curl_easy_perform(d->curl);
 	if (cc != CURLE_OK) {
 		err = docker_curl_err(d, cc, resp, method, path, reterr);
@@ -168,8 +212,10 @@ docker_status_err(long status, const struct buf *resp, const char *path,
 	return err;
 }
 
+/* Fills d->version from GET /version (served unversioned by every
+ * engine); with negotiate, also picks the API version from it. */
 static enum dr_err
-docker_negotiate(struct docker *d, struct dr_error *reterr)
+docker_read_version(struct docker *d, bool negotiate, struct dr_error *reterr)
 {
 	struct buf	 resp;
 	json_t		*j = NULL;
@@ -178,9 +224,8 @@ docker_negotiate(struct docker *d, struct dr_error *reterr)
 	enum dr_err	 err;
 
 	buf_init(&resp, DOCKER_BODY_MAX);
-	/* /version is served unversioned by every engine. */
 	if ((err = docker_request(d, "GET", "/version", NULL, &status, &resp,
-	    reterr)) != DR_OK)
+	    NULL, reterr)) != DR_OK)
 		goto out;
 	if (status != 200) {
 		err = docker_status_err(status, &resp, "/version", reterr);
@@ -188,17 +233,19 @@ docker_negotiate(struct docker *d, struct dr_error *reterr)
 	}
 	j = json_loadb(buf_str(&resp), resp.len, 0, NULL);
 	api = json_string_value(json_object_get(j, "ApiVersion"));
-	if (api == NULL) {
+	if (negotiate && api == NULL) {
 		err = dr_fail(reterr, DR_EPROTO, "engine at %s: /version has no "
 		    "ApiVersion", d->host);
 		goto out;
 	}
-	min = json_string_value(json_object_get(j, "MinAPIVersion"));
-	if ((s = docker_api_pick(api, min, reterr)) == NULL) {
-		err = reterr ? reterr->code : DR_EUNSUPPORTED;
-		goto out;
+	if (negotiate) {
+		min = json_string_value(json_object_get(j, "MinAPIVersion"));
+		if ((s = docker_api_pick(api, min, reterr)) == NULL) {
+			err = reterr ? reterr->code : DR_EUNSUPPORTED;
+			goto out;
+		}
+		snprintf(d->version.api, sizeof(d->version.api), "%s", s);
 	}
-	snprintf(d->version.api, sizeof(d->version.api), "%s", s);
 	s = json_string_value(json_object_get(j, "Version"));
 	snprintf(d->version.engine, sizeof(d->version.engine), "%s",
 	    s ? s : "");
@@ -206,10 +253,44 @@ docker_negotiate(struct docker *d, struct dr_error *reterr)
 	snprintf(d->version.os, sizeof(d->version.os), "%s", s ? s : "linux");
 	s = json_string_value(json_object_get(j, "Arch"));
 	snprintf(d->version.arch, sizeof(d->version.arch), "%s", s ? s : "");
+	d->have_version = true;
 out:
 	json_decref(j);
 	buf_done(&resp);
 	return err;
+}
+
+/*
+ * Picks the API version to speak: min(ours, the daemon's), from the
+ * Api-Version header of GET /_ping (one small round trip the engine answers
+ * without work), falling back to /version for an engine or proxy that does
+ * not send it.  The engine version and architecture are read from /version
+ * only when someone asks (docker_version): the check takes the host
+ * platform from /info, which it reads anyway.
+ */
+static enum dr_err
+docker_negotiate(struct docker *d, struct dr_error *reterr)
+{
+	struct docker_ping	 ping = { .api = "" };
+	struct buf		 resp;
+	const char		*s;
+	long			 status = 0;
+	enum dr_err		 err;
+
+	buf_init(&resp, 4096);
+	err = docker_request(d, "GET", "/_ping", NULL, &status, &resp, &ping,
+	    reterr);
+	buf_done(&resp);
+	if (err != DR_OK)
+		return err;
+	if (status != 200 || ping.api[0] == '\0')
+		return docker_read_version(d, true, reterr);
+	if ((s = docker_api_pick(ping.api, NULL, reterr)) == NULL)
+		return reterr ? reterr->code : DR_EUNSUPPORTED;
+	snprintf(d->version.api, sizeof(d->version.api), "%s", s);
+	snprintf(d->version.os, sizeof(d->version.os), "%s",
+	    ping.os[0] != '\0' ? ping.os : "linux");
+	return DR_OK;
 }
 
 enum dr_err
@@ -276,9 +357,28 @@ docker_free(struct docker *d)
 	free(d);
 }
 
-const struct docker_version *
-docker_version(const struct docker *d)
+void
+docker_version_learn(struct docker *d, const json_t *v)
 {
+	const char	*s;
+
+	if (d->have_version || !json_is_object(v))
+		return;
+	s = json_string_value(json_object_get(v, "Version"));
+	snprintf(d->version.engine, sizeof(d->version.engine), "%s",
+	    s ? s : "");
+	s = json_string_value(json_object_get(v, "Os"));
+	snprintf(d->version.os, sizeof(d->version.os), "%s", s ? s : "linux");
+	s = json_string_value(json_object_get(v, "Arch"));
+	snprintf(d->version.arch, sizeof(d->version.arch), "%s", s ? s : "");
+	d->have_version = true;
+}
+
+const struct docker_version *
+docker_version(struct docker *d)
+{
+	if (!d->have_version && docker_read_version(d, false, NULL) != DR_OK)
+		d->have_version = true;	/* ask once; fields stay as they are */
 	return &d->version;
 }
 
@@ -306,7 +406,7 @@ docker_call(struct docker *d, const char *method, const char *path,
 		text = json_dumps(body, JSON_COMPACT);
 	full = xasprintf("/v%s%s", d->version.api, path);
 	if ((err = docker_request(d, method, full, text, &status, &resp,
-	    reterr)) != DR_OK)
+	    NULL, reterr)) != DR_OK)
 		goto out;
 	if (status < 200 || status > 299) {
 		err = docker_status_err(status, &resp, path, reterr);

@@ -39,7 +39,10 @@ struct docker_version {
 enum dr_err	docker_open(const char *host, struct docker **ret,
 		    struct dr_error *reterr);
 void		docker_free(struct docker *);
-const struct docker_version *docker_version(const struct docker *);
+const struct docker_version *docker_version(struct docker *);
+/* Takes the engine version and platform from a /version answer the caller
+ * already has (a concurrent batch), so docker_version needs no round trip. */
+void		 docker_version_learn(struct docker *, const json_t *version);
 /* The daemon's address as given or defaulted (for messages). */
 const char	*docker_host(const struct docker *);
 

@@ -199,18 +199,24 @@ inventory_load_filtered(struct docker *d, bool all,
 	enum dr_err		 err;
 	static json_t		*empty;
 
-	struct docker_batch	 b[3] = {
+	/* One concurrent round; /version for the engine's platform (see
+	 * docker_version_learn), the image list only when unfiltered. */
+	struct docker_batch	 b[4] = {
 		{ .path = all ? "/containers/json?all=1" : "/containers/json" },
 		{ .path = "/info" },
+		{ .path = "/version" },
 		{ .path = "/images/json" },
 	};
 
 	inv = xcalloc(1, sizeof(*inv));
-	nb = f == NULL ? 3 : 2;
+	nb = f == NULL ? 4 : 3;
 	err = docker_get_batch(d, b, nb);
 	inv->json_containers = b[0].ret;
 	inv->json_info = b[1].ret;
-	inv->json_images = b[2].ret;
+	if (b[2].err == DR_OK)
+		docker_version_learn(d, b[2].ret);
+	json_decref(b[2].ret);
+	inv->json_images = b[3].ret;
 	for (i = 0; i < nb; i++) {
 		if (b[i].err != DR_OK) {
 			err = dr_fail(reterr, b[i].err, "%s", b[i].error.msg);

@@ -144,6 +144,12 @@ job_pull_step(struct jrun *r, const char *detail, const struct imageref *ref,
 	int64_t				 sid;
 	enum dr_err			 err;
 
+	if (r->ctx->host.os[0] == '\0') {
+		const struct docker_version *v = docker_version(r->ctx->docker);
+
+		platform_set(&r->ctx->host, span_str(v->os), span_str(v->arch),
+		    span_make("", 0));
+	}
 	store_job_step_begin(r->ctx->store, r->job, "pull", detail, &sid,
 	    NULL);
 	if (source != NULL && strncmp(source, "sha256:", 7) == 0) {
