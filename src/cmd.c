@@ -22,6 +22,11 @@ static const struct cmd_entry cmd_table[] = {
 	    "stack rm NAME", "register the files of a Compose stack" },
 	{ "jobs", cmd_jobs, "jobs [--json]", "list recent jobs" },
 	{ "job", cmd_job, "job ID [--json]", "one job: targets, steps, log" },
+	{ "serve", cmd_serve, "serve [--listen ADDR:PORT] [--config FILE]",
+	    "run the daemon: HTTP API, web UI, schedules, webhooks" },
+	{ "healthcheck", cmd_healthcheck, "healthcheck [--url URL] "
+	    "[--config FILE]",
+	    "exit 0 when the daemon answers /healthz (container HEALTHCHECK)" },
 };
 
 const struct cmd_entry *

@@ -29,6 +29,8 @@ int	cmd_jobs(int, char **);
 int	cmd_job(int, char **);
 int	cmd_rollback(int, char **);
 int	cmd_stack(int, char **);
+int	cmd_serve(int, char **);
+int	cmd_healthcheck(int, char **);
 
 /* Prints the jobs ids[0..n) (0s skipped): text, or JSON (one object when
  * one, else an array). */

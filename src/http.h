@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <sys/socket.h>
 
 #include "err.h"
 
@@ -31,6 +32,8 @@ struct http_resp;
 /* Route flags. */
 #define HTTP_NOAUTH	0x1	/* no forward auth (healthz, webhooks: own auth) */
 #define HTTP_NOORIGIN	0x2	/* no Origin check on a state change (webhooks) */
+#define HTTP_REDACT	0x4	/* the path holds a secret (/hooks/t/{token}):
+				   the access log shows the pattern instead */
 
 struct http_req {
 	struct serve	*srv;
@@ -93,5 +96,43 @@ bool		  http_resp_header(struct http_resp *, const char *name,
 struct http_resp *http_resp_stream(const char *content_type,
 		    long (*next)(void *arg, char *out, size_t max),
 		    void (*done)(void *arg), void *arg);
+
+/*
+ * The server (serve.c, and unit tests with route tables of their own).
+ *
+ * http_start() listens on addr with a pool of HTTP_THREADS threads (epoll)
+ * and serves the route tables (each ends with a {NULL} entry; several
+ * tables may share a pattern for different methods), with srv->cfg for
+ * auth.  Matching: literal segments before "{name}" captures before a
+ * final "*", position by position; HEAD runs GET routes.  Segments are
+ * percent-decoded one by one ("%2F" stays inside its capture); a bad
+ * escape, a NUL, "." or ".." segment is 400.  A path no route has is 404
+ * (the UI's catch-all GET route, pattern "/" then "*", never makes it
+ * exist for other methods).  Then auth (401) unless HTTP_NOAUTH, the
+ * origin check (403) unless HTTP_NOORIGIN, Content-Length over the cap
+ * (413) before reading the body, and the streamed
+ * size too; only then a path that routes have for other methods only is
+ * 405 with Allow.  Stores the server in srv->server.  DR_EIO when it cannot
+ * listen (the message says why).
+ */
+#define HTTP_THREADS		2
+#define HTTP_CONN_MAX		256	/* open connections */
+#define HTTP_TIMEOUT_S		60	/* idle connection */
+#define HTTP_HEADERS_MAX	64	/* header lines of a request */
+#define HTTP_SEGMENTS_MAX	32	/* path segments */
+#define HTTP_QUERY_MAX		32	/* query parameters */
+#define HTTP_STREAM_POLL_MS	100	/* retry of a stream that had nothing */
+
+enum dr_err	 http_start(struct serve *, const struct sockaddr *addr,
+		    socklen_t addrlen, const struct http_route *const *tables,
+		    size_t ntables, struct dr_error *reterr);
+/* The bound port (useful after listening on port 0). */
+unsigned	 http_port(const struct serve *);
+/* Stops accepting connections and ends every stream (next is not called
+ * again); requests in flight finish.  Idempotent. */
+void		 http_quiesce(struct serve *);
+/* Quiesces, closes every connection, joins the threads, frees the server.
+ * NULL server is fine. */
+void		 http_stop(struct serve *);
 
 #endif

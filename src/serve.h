@@ -35,6 +35,7 @@ struct serve {
 	void		*catalog;	/* owned by the catalog module */
 	void		*triggers;	/* owned by the triggers module */
 	void		*server;	/* owned by http.c */
+	void		*core;		/* owned by serve.c (readiness) */
 };
 
 /*
@@ -51,7 +52,27 @@ struct serve_module {
 	void			(*stop)(struct serve *);
 };
 
-/* serve-modules.c: every module of the daemon, in start order. */
+/* serve-modules.c: every module of the daemon, in start order, ending
+ * with NULL.  Modules start after the store is open and interrupted jobs
+ * are recovered, before the server listens; they stop in reverse order
+ * after it stopped accepting connections and before it closes them. */
 extern const struct serve_module *const serve_modules[];
+
+/* serve.c: /healthz, /readyz, /metrics, /api/v1/me. */
+extern const struct serve_module serve_core_module;
+
+/*
+ * Runs the daemon with cfg (validated) until SIGTERM or SIGINT: logging,
+ * the store, job recovery, the engine watch for /readyz, the modules, the
+ * server.  Returns the exit status: 0 after a clean stop, 1 when it could
+ * not start (the reason is logged).
+ */
+int		 serve_run(const struct config *cfg);
+
+/*
+ * Closes the calling thread's store handle now (threads that end close
+ * theirs by themselves).
+ */
+void		 serve_store_release(void);
 
 #endif

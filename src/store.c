@@ -695,8 +695,16 @@ store_pragmas(struct store *s, const char *path, struct dr_error *reterr)
 	rc = sqlite3_exec(s->db, "PRAGMA synchronous = FULL;"
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA trusted_schema = OFF", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
 		err = store_fail(s, rc, reterr);
+		goto out;
+	}
+	/* A CLI run closes its handle within milliseconds of its last
+	 * commit: checkpointing the WAL into the database there (a write and
+	 * an fsync of every page changed) is work nobody waits for.  The WAL
+	 * stays committed and durable; the next writer past 1000 pages, or
+	 * the daemon, checkpoints it. */
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 out:
 	sqlite3_finalize(st);
 	return err;
