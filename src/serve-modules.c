@@ -7,7 +7,10 @@
 
 #include <stddef.h>
 
+#include "ui.h"
+
 const struct serve_module *const serve_modules[] = {
 	&serve_core_module,
+	&ui_module,		/* last: its GET route is the catch-all */
 	NULL,
 };
