@@ -121,6 +121,18 @@ async function waitJobState(page, want) {
   throw new Error(`job state ${last || "(none)"}, want ${want.join("|")}; log:\n${await page.getByTestId("job-log").innerText().catch(() => "")}`);
 }
 
+// Preflight: without the catalog's endpoint nothing below can pass; say
+// so at once instead of timing out scenario after scenario.
+{
+  const r = await fetch(`${URL}/api/v1/stacks`).catch((e) => ({ status: String(e) }));
+  if (r.status !== 200) {
+    console.log(`not ok - the daemon answers GET /api/v1/stacks (got ${r.status})`);
+    await browser.close();
+    console.log("e2e ui: 0 passed, 1 failed");
+    process.exit(1);
+  }
+}
+
 const page = await newPage();
 
 await test("the overview shows the seeded stack with an update", async () => {
