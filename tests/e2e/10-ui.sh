@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # 10-ui: the web UI, embedded in dockrev, in headless chromium (Debian's,
 # driven by playwright-core from web/node_modules) against a real
-# `dockrev serve` over the real engine and registry.  Seeds a Compose
-# stack whose "web" service has updates (1.0 -> 1.1 minor, 2.0 major) and
-# whose "bad" service's new image is unhealthy, starts the daemon
+# `dockrev serve` over the real engine and registry.  Seeds two Compose
+# stacks: PROJa's "web" service has updates (1.0 -> 1.1 minor, 2.0 major),
+# PROJb's "bad" service has a new image that is unhealthy; starts the daemon
 # (DOCKREV_AUTH_MODE=none on 127.0.0.1 and a free port), checks how the
 # daemon serves the bundle over HTTP (types, caching, gzip, index.html for
 # UI paths, JSON 404 for API paths), runs tests/e2e/ui.mjs (the browser
@@ -29,7 +29,10 @@ daemon=""
 
 test_cleanup() {
 	[ -z "$daemon" ] || kill "$daemon" 2>/dev/null
-	(cd "$D" && docker-compose -p "$P" down -v -t 1 >/dev/null 2>&1)
+	local n
+	for n in a b; do
+		(cd "$D/$n" && docker-compose -p "$P$n" down -v -t 1 >/dev/null 2>&1)
+	done
 }
 
 # free_port: a TCP port nothing listens on.
@@ -53,18 +56,20 @@ img_build "$R/app:1.0" --health true --marker a10 >/dev/null &&
 	img_build "$R/bad:1.1" --health false --marker b11 >/dev/null
 ok "test images pushed" test $? = 0 || finish
 
-mkdir -p "$D"
-cat >"$D/docker-compose.yml" <<YML
+# project NAME SERVICE IMAGE: a one-service Compose project in $D/NAME.
+project() {
+	mkdir -p "$D/$1"
+	cat >"$D/$1/docker-compose.yml" <<YML
 version: "3"
 services:
-  web:
-    image: $R/app:1.0
-    labels: [dockrev.test=1, "dockrev.test.script=$T_ID"]
-  bad:
-    image: $R/bad:1.0
+  $2:
+    image: $3
     labels: [dockrev.test=1, "dockrev.test.script=$T_ID"]
 YML
-ok "compose stack up" sh -c "cd '$D' && docker-compose -p '$P' up -d" || finish
+	(cd "$D/$1" && docker-compose -p "$P$1" up -d)
+}
+ok "compose stack ${P}a up" project a web "$R/app:1.0" || finish
+ok "compose stack ${P}b up" project b bad "$R/bad:1.0" || finish
 
 port=$(free_port) || { fail "a free port"; finish; }
 URL=http://127.0.0.1:$port
@@ -104,17 +109,18 @@ is "an unknown API path: 404 JSON, not the UI" \
 # ---- the seeded stack as the API sees it -----------------------------------------
 ok "check" curl -sf -X POST -H 'Content-Type: application/json' \
 	-d '{"scope":"all"}' "$URL/api/v1/check"
-best=$(curl -sf "$URL/api/v1/services/$P/web" | jq -r .best.tag)
+best=$(curl -sf "$URL/api/v1/services/${P}a/web" | jq -r .best.tag)
 is "API: web's best candidate is 1.1" "$best" 1.1
-for s in web bad; do
-	ok "API: short health gate for $s" curl -sf -X PUT \
+for s in a/web b/bad; do
+	ok "API: short health gate for $P$s" curl -sf -X PUT \
 		-H 'Content-Type: application/json' \
 		-d '{"settle_s":1,"health_deadline_s":20}' \
-		"$URL/api/v1/services/$P/$s/settings"
+		"$URL/api/v1/services/$P$s/settings"
 done
 
 # ---- the browser ------------------------------------------------------------------
-E2E_URL=$URL E2E_STACK=$P E2E_WEB=web E2E_BAD=bad E2E_SHOTS=$SHOTS \
+E2E_URL=$URL E2E_STACK=${P}a E2E_WEB=web E2E_BAD_STACK=${P}b E2E_BAD=bad \
+	E2E_SHOTS=$SHOTS \
 	E2E_DAEMON_PID=$daemon node "$T_ROOT/tests/e2e/ui.mjs" \
 	>"$T_TMP/browser.out" 2>&1
 rc=$?
@@ -125,9 +131,11 @@ is "browser scenarios: exit 0" "$rc" 0 ||
 # ---- what the browser did, as the engine sees it ----------------------------------
 image_of() { docker inspect -f '{{.Config.Image}}' "$1" 2>/dev/null; }
 is "engine: web runs 1.1 (the update from the UI)" \
-	"$(image_of "${P}_web_1")" "$R/app:1.1"
-is "engine: bad runs 1.0 again (rolled back)" "$(image_of "${P}_bad_1")" \
+	"$(image_of "${P}a_web_1")" "$R/app:1.1"
+is "engine: bad runs 1.0 again (rolled back)" "$(image_of "${P}b_bad_1")" \
 	"$R/bad:1.0"
+is "engine: bad is healthy" \
+	"$(docker inspect -f '{{.State.Health.Status}}' "${P}b_bad_1" 2>/dev/null)" healthy
 for f in overview service update-plan job jobs settings; do
 	for t in light dark; do
 		ok "screenshot $f-$t.png" test -s "$SHOTS/$f-$t.png"

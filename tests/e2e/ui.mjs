@@ -3,7 +3,8 @@
 // that tests/e2e/10-ui.sh started over the real engine and registry.
 //
 //   node tests/e2e/ui.mjs   (environment: E2E_URL, E2E_STACK, E2E_WEB,
-//                            E2E_BAD, E2E_SHOTS, E2E_DAEMON_PID)
+//                            E2E_BAD_STACK, E2E_BAD, E2E_SHOTS,
+//                            E2E_DAEMON_PID)
 //
 // Prints "ok - NAME" / "not ok - NAME" per scenario and the summary line
 // "e2e ui: N passed, M failed".  Writes the screenshots of each page in the
@@ -21,6 +22,7 @@ const URL = process.env.E2E_URL;
 const STACK = process.env.E2E_STACK;
 const WEB = process.env.E2E_WEB ?? "web";
 const BAD = process.env.E2E_BAD ?? "bad";
+const BAD_STACK = process.env.E2E_BAD_STACK ?? STACK;
 const SHOTS = process.env.E2E_SHOTS ?? join(root, "docs/screenshots");
 const JOB_TIMEOUT = 120_000;
 if (!URL || !STACK) {
@@ -31,6 +33,7 @@ if (!URL || !STACK) {
 mkdirSync(SHOTS, { recursive: true });
 
 let passed = 0;
+let current = null; // the page the scenarios drive
 let failed = 0;
 const consoleErrors = [];
 
@@ -43,6 +46,9 @@ async function test(name, fn) {
     failed++;
     console.log(`not ok - ${name}`);
     for (const l of String(e?.stack ?? e).split("\n").slice(0, 10)) console.log(`#   ${l}`);
+    // What the page showed, to tell a UI fault from a daemon one.
+    const text = await current?.locator("body").innerText().catch(() => "");
+    if (text) console.log(`#   page ${current.url()}:\n${text.slice(0, 1200).replace(/^/gm, "#     ")}`);
   }
 }
 
@@ -76,8 +82,9 @@ async function newPage(opts = {}) {
   return page;
 }
 
-const svcId = (s) => `${STACK}/${s}`;
-const serviceUrl = (s) => `${URL}/#/services/${encodeURIComponent(STACK)}/${encodeURIComponent(s)}`;
+const stackOf = (s) => (s === BAD ? BAD_STACK : STACK);
+const svcId = (s) => `${stackOf(s)}/${s}`;
+const serviceUrl = (s) => `${URL}/#/services/${encodeURIComponent(stackOf(s))}/${encodeURIComponent(s)}`;
 const row = (page, s) => page.locator(`[data-testid=service-row][data-service="${svcId(s)}"]`);
 const group = (page) => page.locator(`[data-testid=stack-group][data-stack="${STACK}"]`);
 
@@ -134,6 +141,7 @@ async function waitJobState(page, want) {
 }
 
 const page = await newPage();
+current = page;
 
 await test("the overview shows the seeded stack with an update", async () => {
   await page.goto(URL + "/");
@@ -258,8 +266,8 @@ await test("the jobs page lists both jobs with their states", async () => {
   const table = page.getByTestId("jobs-table");
   await table.waitFor();
   await table.locator("[data-state=succeeded]").first().waitFor();
-  await table.locator("[data-state=rolled_back]").first().waitFor();
   await shots(page, "jobs");
+  await table.locator("[data-state=rolled_back]").first().waitFor();
 });
 
 await test("the overview no longer offers the applied update", async () => {
