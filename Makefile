@@ -16,7 +16,7 @@
 # only the dockrev binary links (src/ui.c has a weak empty fallback).
 
 CC	?= cc
-PKGS	 = libcurl jansson yaml-0.1 sqlite3 openssl libpcre2-8 libmicrohttpd
+PKGS	 = libcurl jansson yaml-0.1 sqlite3 openssl libpcre2-8 libmicrohttpd zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 

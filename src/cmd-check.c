@@ -8,11 +8,14 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "detect.h"
 #include "docker-client.h"
+#include "store.h"
 
 static void
 check_progress(const char *what, void *arg)
@@ -37,6 +40,31 @@ check_arch(enum detect_arch a)
 {
 	return a == DETECT_ARCH_MATCH ? "arch ok" : a == DETECT_ARCH_MISMATCH ?
 	    "ARCH MISMATCH" : "arch unknown";
+}
+
+/*
+ * Moves the candidates the ignore rules hide to each item's ignored list.
+ * Without a readable state file there are no rules: a warning, not an
+ * error (check stays read-only and works anywhere).
+ */
+static void
+check_rules(struct detect_result *res)
+{
+	struct catalog_rules	*rules = NULL;
+	struct store		*st = NULL;
+	struct dr_error		 e;
+	char			*path = NULL;
+
+	if (store_default_path(&path, &e) != DR_OK ||
+	    store_open(path, &st, &e) != DR_OK ||
+	    catalog_rules_load(st, &rules, &e) != DR_OK)
+		fprintf(stderr, "dockrev: ignore rules not applied: %s\n",
+		    e.msg);
+	else
+		catalog_apply_detect(rules, res);
+	catalog_rules_unref(rules);
+	store_close(st);
+	free(path);
 }
 
 static void
@@ -88,6 +116,10 @@ check_print(const struct detect_result *res)
 			    " same-level" : "", check_arch(c->arch),
 			    check_short(c->digest));
 		}
+		for (k = 0; k < it->nignored; k++)
+			printf("  %-24s   (ignored %s: %s)\n", "",
+			    it->ignored[k].cand.tag, it->ignored[k].reason ?
+			    it->ignored[k].reason : "");
 	}
 	printf("\n%zu containers, %zu with updates, %zu skipped, %zu errors; "
 	    "%u images, %u registry requests, %ld ms; host %s/%s%s%s\n",
@@ -164,6 +196,7 @@ cmd_check(int argc, char **argv)
 	}
 	if (o.progress != NULL)
 		fprintf(stderr, "\r\033[K");
+	check_rules(res);
 	if (json) {
 		j = detect_result_json(res);
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -307,8 +307,16 @@ run_group(const struct run_opts *o, struct run_env *shared,
 			return;
 		env = &own;
 	}
-	env->ctx.health = o->health;
 	for (i = 0; i < n; i++) {
+		/* Precedence: flag > service setting > label > default. */
+		env->ctx.health = o->health;
+		if (env->ctx.health.deadline_ms == 0)
+			env->ctx.health.deadline_ms =
+			    items[idx[i]].health.deadline_ms;
+		if (env->ctx.health.settle_ms == 0)
+			env->ctx.health.settle_ms =
+			    items[idx[i]].health.settle_ms;
+		env->ctx.rollback = items[idx[i]].rollback;
 		run_one(env, &items[idx[i]], &id, &st);
 		if (fd < 0) {
 			ids[idx[i]] = id;

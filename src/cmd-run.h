@@ -65,6 +65,10 @@ struct run_item {
 	/* Swarm: the service's full name and ID. */
 	char			*swarm_service;
 	char			*swarm_service_id;
+	/* Per-service settings (store-svc.h) where no flag decides: 0 for
+	 * "unset" in health; rollback as job_ctx.rollback. */
+	struct health_opts	 health;
+	int			 rollback;
 };
 
 void	run_item_done(struct run_item *);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "cmd-run.h"
 #include "detect.h"
 #include "imageref.h"
@@ -30,13 +31,15 @@
  */
 static int
 upd_plan(const struct detect_item *it, const char *to, const char *scope,
-    struct run_item *ri, bool loud)
+    const struct store_svc *set, struct run_item *ri, bool loud)
 {
 	struct imageref	*ref = NULL;
 	struct dr_error	 e;
 	struct buf	 nref;
 	const char	*new_tag = NULL, *want = NULL;
-	size_t		 i, k;
+	bool		 allow_mismatch = set->allow_arch_mismatch == 1;
+	ssize_t		 best;
+	size_t		 i;
 	int		 rc = -1;
 
 	memset(ri, 0, sizeof(*ri));
@@ -51,24 +54,26 @@ upd_plan(const struct detect_item *it, const char *to, const char *scope,
 		fprintf(stderr, "dockrev update: %s: %s\n", it->c->name, e.msg);
 		return -1;
 	}
+	for (i = 0; to != NULL && i < it->nignored; i++) {
+		if (strcmp(it->ignored[i].cand.tag, to) == 0) {
+			fprintf(stderr, "dockrev update: %s: %s is ignored: %s "
+			    "(rule %lld)\n", it->c->name, to,
+			    it->ignored[i].reason, (long long)
+			    it->ignored[i].rule_id);
+			goto out;
+		}
+	}
 	if (to != NULL) {
 		new_tag = to;
 		for (i = 0; i < it->ncands; i++)
 			if (strcmp(it->cands[i].tag, to) == 0)
 				want = it->cands[i].digest;
 	} else {
-		/* The highest same-level minor, else patch, candidate:
-		 * never a major jump without --to. */
-		for (k = 0; k < 2 && new_tag == NULL; k++) {
-			for (i = 0; i < it->ncands && new_tag == NULL; i++) {
-				if (it->cands[i].same_level &&
-				    it->cands[i].arch == DETECT_ARCH_MATCH &&
-				    it->cands[i].kind == (k == 0 ?
-				    VERSION_MINOR : VERSION_PATCH)) {
-					new_tag = it->cands[i].tag;
-					want = it->cands[i].digest;
-				}
-			}
+		/* Never a major jump without --to (detect_best). */
+		if ((best = detect_best(it->cands, it->ncands,
+		    allow_mismatch)) >= 0) {
+			new_tag = it->cands[best].tag;
+			want = it->cands[best].digest;
 		}
 		if (new_tag == NULL && it->remote_digest != NULL &&
 		    it->current_digest != NULL &&
@@ -93,6 +98,14 @@ upd_plan(const struct detect_item *it, const char *to, const char *scope,
 	ri->new_tag = xstrdup(new_tag);
 	if (scope != NULL)
 		ri->trigger_params = xstrdup(scope);
+	/* Service settings (PUT .../settings); flags still win. */
+	if (set->health_deadline_s > 0)
+		ri->health.deadline_ms = set->health_deadline_s * 1000L;
+	if (set->settle_s >= 0)
+		ri->health.settle_ms = set->settle_s > 0 ? set->settle_s *
+		    1000L : 1;
+	ri->rollback = set->auto_rollback < 0 ? 0 : set->auto_rollback ? 1 :
+	    -1;
 	rc = 1;
 out:
 	imageref_free(ref);
@@ -172,10 +185,12 @@ cmd_update(int argc, char **argv)
 	struct run_opts		 ro = { 0 };
 	struct detect_opts	 o = { 0 };
 	struct detect_result	*res = NULL;
+	struct catalog_rules	*rules = NULL;
 	struct run_item		*items = NULL;
 	struct dr_error		 e;
 	const char		*service = NULL, *stack = NULL, *to = NULL;
 	char			*scope = NULL, *project = NULL;
+	const char		*sstack, *sname;
 	int64_t			*ids = NULL;
 	size_t			 n = 0, i, j, bad, errors = 0;
 	bool			 all = false, dry = false, yes = false;
@@ -241,12 +256,16 @@ cmd_update(int argc, char **argv)
 		store_stack_free(reg);
 	}
 	o.only_stack = stack;
-	if (detect_run(env.docker, &o, &res, &e) != DR_OK) {
+	if (detect_run(env.docker, &o, &res, &e) != DR_OK ||
+	    catalog_rules_load(env.store, &rules, &e) != DR_OK) {
 		fprintf(stderr, "dockrev: %s\n", e.msg);
+		detect_result_free(res);
 		run_env_done(&env);
 		free(project);
 		return 1;
 	}
+	/* Never take a candidate an ignore rule hides. */
+	catalog_apply_detect(rules, res);
 	if (stack != NULL) {
 		json_t	*sj = json_pack("{s:s, s:s}", "scope", "stack", "stack",
 		    stack);
@@ -274,8 +293,9 @@ cmd_update(int argc, char **argv)
 		if (dup || (found && service != NULL))
 			continue;
 		found = true;
-		p = upd_plan(&res->items[i], to, scope, &items[n],
-		    service != NULL);
+		catalog_identity(c, &sstack, &sname);
+		p = upd_plan(&res->items[i], to, scope, catalog_rules_settings(
+		    rules, sstack, sname), &items[n], service != NULL);
 		if (p < 0)
 			errors++;
 		else if (p > 0)
@@ -322,6 +342,7 @@ out:
 	free(scope);
 	free(project);
 	detect_result_free(res);
+	catalog_rules_unref(rules);
 	run_env_done(&env);
 	return rc;
 }

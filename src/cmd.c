@@ -53,5 +53,7 @@ cmd_usage(int to_stderr)
 		    cmd_table[i].usage);
 	fprintf(f, "\nenvironment: DOCKER_HOST, DOCKER_TLS_VERIFY, "
 	    "DOCKER_CERT_PATH, DOCKER_CONFIG, DOCKREV_STATE_DIR,\n"
-	    "  DOCKREV_COMPOSE_BIN, DOCKREV_LABEL_ENABLE, DOCKREV_PARALLEL\n");
+	    "  DOCKREV_COMPOSE_BIN, DOCKREV_LABEL_ENABLE, DOCKREV_PARALLEL;\n"
+	    "  serve: DOCKREV_CONFIG, DOCKREV_LISTEN, DOCKREV_AUTH_MODE and "
+	    "more (docs/config.md)\n");
 }

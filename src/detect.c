@@ -10,6 +10,7 @@
  */
 #include "detect.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -594,10 +595,10 @@ detect_run(struct docker *d, const struct detect_opts *o,
 	for (i = 0; i < res->nitems; i++) {
 		struct detect_item	*it = &res->items[i];
 
-		for (k = 0; k < it->ncands; k++)
-			if (it->cands[k].arch == DETECT_ARCH_MATCH &&
-			    it->status == DETECT_UP_TO_DATE)
-				it->status = DETECT_UPDATE_AVAILABLE;
+		/* Only the moved tag has set update_available so far. */
+		it->moved = it->status == DETECT_UPDATE_AVAILABLE;
+		it->status = detect_restatus(it->status, it->moved, it->cands,
+		    it->ncands);
 	}
 
 	registry_get_stats(reg, &st);
@@ -660,10 +661,72 @@ detect_result_free(struct detect_result *res)
 			free(it->cands[k].tag);
 			free(it->cands[k].digest);
 		}
+		for (k = 0; k < it->nignored; k++) {
+			free(it->ignored[k].cand.tag);
+			free(it->ignored[k].cand.digest);
+			free(it->ignored[k].rule_kind);
+			free(it->ignored[k].rule_value);
+			free(it->ignored[k].reason);
+		}
 	}
 	free(res->items);
 	inventory_free(res->inv);
 	free(res);
+}
+
+enum detect_status
+detect_restatus(enum detect_status cur, bool moved,
+    const struct detect_candidate *cands, size_t n)
+{
+	size_t	k;
+
+	if (cur == DETECT_SKIPPED || cur == DETECT_ERROR)
+		return cur;
+	if (moved)
+		return DETECT_UPDATE_AVAILABLE;
+	for (k = 0; k < n; k++)
+		if (cands[k].arch == DETECT_ARCH_MATCH)
+			return DETECT_UPDATE_AVAILABLE;
+	return DETECT_UP_TO_DATE;
+}
+
+ssize_t
+detect_best(const struct detect_candidate *cands, size_t n,
+    bool allow_mismatch)
+{
+	size_t	i, k;
+
+	/* The highest same-level minor, else patch, candidate (the list
+	 * is highest first within a kind): never a major jump. */
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < n; i++)
+			if (cands[i].same_level && (cands[i].arch ==
+			    DETECT_ARCH_MATCH || allow_mismatch) &&
+			    cands[i].kind == (k == 0 ? VERSION_MINOR :
+			    VERSION_PATCH))
+				return (ssize_t)i;
+	return -1;
+}
+
+void
+detect_ignore(struct detect_item *it, size_t k, int64_t rule_id,
+    const char *rule_kind, const char *rule_value, const char *reason)
+{
+	struct detect_ignored	*ig;
+
+	assert(k < it->ncands && it->nignored < DETECT_CANDIDATES_MAX);
+	ig = &it->ignored[it->nignored++];
+	ig->cand = it->cands[k];
+	ig->rule_id = rule_id;
+	ig->rule_kind = rule_kind ? xstrdup(rule_kind) : NULL;
+	ig->rule_value = rule_value ? xstrdup(rule_value) : NULL;
+	ig->reason = reason ? xstrdup(reason) : NULL;
+	memmove(&it->cands[k], &it->cands[k + 1], (it->ncands - k - 1) *
+	    sizeof(it->cands[0]));
+	it->ncands--;
+	memset(&it->cands[it->ncands], 0, sizeof(it->cands[0]));
+	it->status = detect_restatus(it->status, it->moved, it->cands,
+	    it->ncands);
 }
 
 static json_t *
@@ -672,10 +735,20 @@ json_str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+static json_t *
+detect_cand_json(const struct detect_candidate *c)
+{
+	return json_pack("{s:s, s:o, s:s, s:b, s:o}", "tag", c->tag,
+	    "digest", json_str_or_null(c->digest), "kind",
+	    version_kind_name(c->kind), "same_level", c->same_level,
+	    "arch_match", c->arch == DETECT_ARCH_UNKNOWN ? json_null() :
+	    json_boolean(c->arch == DETECT_ARCH_MATCH));
+}
+
 json_t *
 detect_result_json(const struct detect_result *res)
 {
-	json_t		*root, *items, *it, *cands, *cd;
+	json_t		*root, *items, *it, *cands, *cd, *ign;
 	size_t		 i, k;
 
 	root = json_object();
@@ -687,16 +760,21 @@ detect_result_json(const struct detect_result *res)
 		const struct detect_item	*x = &res->items[i];
 
 		cands = json_array();
-		for (k = 0; k < x->ncands; k++) {
-			const struct detect_candidate	*c = &x->cands[k];
+		for (k = 0; k < x->ncands; k++)
+			json_array_append_new(cands, detect_cand_json(
+			    &x->cands[k]));
+		ign = json_array();
+		for (k = 0; k < x->nignored; k++) {
+			const struct detect_ignored	*g = &x->ignored[k];
 
-			cd = json_pack("{s:s, s:o, s:s, s:b, s:o}", "tag",
-			    c->tag, "digest", json_str_or_null(c->digest),
-			    "kind", version_kind_name(c->kind), "same_level",
-			    c->same_level, "arch_match", c->arch ==
-			    DETECT_ARCH_UNKNOWN ? json_null() :
-			    json_boolean(c->arch == DETECT_ARCH_MATCH));
-			json_array_append_new(cands, cd);
+			cd = detect_cand_json(&g->cand);
+			json_object_set_new(cd, "rule", json_pack("{s:I, s:o, "
+			    "s:o}", "id", (json_int_t)g->rule_id, "kind",
+			    json_str_or_null(g->rule_kind), "value",
+			    json_str_or_null(g->rule_value)));
+			json_object_set_new(cd, "reason",
+			    json_str_or_null(g->reason));
+			json_array_append_new(ign, cd);
 		}
 		it = json_pack("{s:s, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:o}",
 		    "container", x->c->name,
@@ -708,6 +786,7 @@ detect_result_json(const struct detect_result *res)
 		    "reason", json_str_or_null(x->reason),
 		    "remote_digest", json_str_or_null(x->remote_digest),
 		    "candidates", cands);
+		json_object_set_new(it, "ignored", ign);
 		json_array_append_new(items, it);
 	}
 	json_object_set_new(root, "items", items);

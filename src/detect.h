@@ -12,6 +12,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "docker-client.h"
 #include "err.h"
@@ -42,6 +44,15 @@ struct detect_candidate {
 	enum detect_arch	 arch;
 };
 
+/* A candidate an ignore rule hid (see detect_ignore). */
+struct detect_ignored {
+	struct detect_candidate	 cand;
+	int64_t			 rule_id;
+	char			*rule_kind;	/* API name: "semver", ... */
+	char			*rule_value;
+	char			*reason;	/* the rule's, or generated */
+};
+
 struct detect_item {
 	const struct inv_container *c;		/* borrowed from inventory */
 	enum detect_status	 status;
@@ -50,6 +61,11 @@ struct detect_item {
 	char			*remote_digest;
 	struct detect_candidate	 cands[DETECT_CANDIDATES_MAX];
 	size_t			 ncands;
+	/* The same tag moved (the candidates aside): status stays
+	 * update_available whatever rules hide. */
+	bool			 moved;
+	struct detect_ignored	 ignored[DETECT_CANDIDATES_MAX];
+	size_t			 nignored;
 };
 
 struct detect_opts {
@@ -93,6 +109,28 @@ enum dr_err	detect_run(struct docker *d, const struct detect_opts *,
 		    struct detect_result **ret, struct dr_error *reterr);
 void		detect_result_free(struct detect_result *);
 const char	*detect_status_name(enum detect_status);
+/*
+ * Moves candidate k of it to its ignored list with the rule that hid it
+ * (strings copied; reason NULL: none) and recomputes it->status.
+ */
+void		detect_ignore(struct detect_item *it, size_t k, int64_t rule_id,
+		    const char *rule_kind, const char *rule_value,
+		    const char *reason);
+/*
+ * The status of an item from its visible candidates: update_available
+ * when the tag moved or one of them runs here, else up_to_date; skipped
+ * and error stay.
+ */
+enum detect_status detect_restatus(enum detect_status cur, bool moved,
+		    const struct detect_candidate *cands, size_t n);
+/*
+ * What `dockrev update` takes without --to among cands[0..n): the
+ * highest same-level minor candidate, else the highest same-level patch
+ * one, that runs on this host (or any arch when allow_mismatch); never a
+ * major jump.  Its index, or -1 when none.
+ */
+ssize_t		detect_best(const struct detect_candidate *cands, size_t n,
+		    bool allow_mismatch);
 /* The result in the documented JSON shape (docs/check-json.md). */
 json_t		*detect_result_json(const struct detect_result *);
 

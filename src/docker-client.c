@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "xmalloc.h"
 
@@ -22,6 +23,7 @@ struct docker {
 	CURL			*curl;
 	struct docker_version	 version;
 	bool			 have_version;	/* engine, arch read (/version) */
+	pid_t			 peer_pid;	/* the engine's, unix socket; or 0 */
 };
 
 int
@@ -287,6 +289,16 @@ docker_negotiate(struct docker *d, struct dr_error *reterr)
 		return docker_read_version(d, true, reterr);
 	if ((s = docker_api_pick(ping.api, NULL, reterr)) == NULL)
 		return reterr ? reterr->code : DR_EUNSUPPORTED;
+	if (d->socket != NULL) {
+		curl_socket_t	 fd = CURL_SOCKET_BAD;
+		struct ucred	 cred;
+		socklen_t	 len = sizeof(cred);
+
+		if (curl_easy_getinfo(d->curl, CURLINFO_ACTIVESOCKET, &fd) ==
+		    CURLE_OK && fd != CURL_SOCKET_BAD &&
+		    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+			d->peer_pid = cred.pid;
+	}
 	snprintf(d->version.api, sizeof(d->version.api), "%s", s);
 	snprintf(d->version.os, sizeof(d->version.os), "%s",
 	    ping.os[0] != '\0' ? ping.os : "linux");
@@ -380,6 +392,18 @@ docker_version(struct docker *d)
 	if (!d->have_version && docker_read_version(d, false, NULL) != DR_OK)
 		d->have_version = true;	/* ask once; fields stay as they are */
 	return &d->version;
+}
+
+const char *
+docker_version_api(const struct docker *d)
+{
+	return d->version.api;
+}
+
+pid_t
+docker_peer_pid(const struct docker *d)
+{
+	return d->peer_pid;
 }
 
 const char *

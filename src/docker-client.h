@@ -8,6 +8,7 @@
 #define DOCKER_CLIENT_H
 
 #include <jansson.h>
+#include <sys/types.h>
 
 #include "buf.h"
 #include "err.h"
@@ -43,6 +44,11 @@ const struct docker_version *docker_version(struct docker *);
 /* Takes the engine version and platform from a /version answer the caller
  * already has (a concurrent batch), so docker_version needs no round trip. */
 void		 docker_version_learn(struct docker *, const json_t *version);
+/* The negotiated API version ("1.41"), without asking the engine. */
+const char	*docker_version_api(const struct docker *);
+/* The pid of the process serving the unix socket (SO_PEERCRED, in our pid
+ * namespace), or 0 when unknown (tcp, or not visible from here). */
+pid_t		 docker_peer_pid(const struct docker *);
 /* The daemon's address as given or defaulted (for messages). */
 const char	*docker_host(const struct docker *);
 

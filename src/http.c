@@ -70,7 +70,15 @@ struct http_server {
 	bool			 stopping;	/* streams end, waker exits */
 	bool			 quiesced;
 	struct http_stream	*suspended;	/* list, under mu */
+	/* Streams queued and not yet freed, under their own lock (taken
+	 * from MHD's free callback, so never nested with mu). */
+	pthread_mutex_t		 smu;
+	pthread_cond_t		 scv;
+	int			 nstreams;
 };
+
+/* How long http_stop lets ended streams send their last bytes. */
+#define HTTP_STOP_DRAIN_MS	2000
 
 /* One request (MHD's con_cls), from the URI callback to completion. */
 struct http_ctx {
@@ -289,10 +297,17 @@ static void
 stream_free(void *cls)
 {
 	struct http_stream	*s = cls;
+	struct http_server	*hs = s->hs;
 
 	if (s->done != NULL)
 		s->done(s->arg);
 	free(s);
+	if (hs != NULL) {
+		pthread_mutex_lock(&hs->smu);
+		hs->nstreams--;
+		pthread_cond_broadcast(&hs->scv);
+		pthread_mutex_unlock(&hs->smu);
+	}
 }
 
 struct http_resp *
@@ -788,8 +803,13 @@ queue(struct http_ctx *x, struct MHD_Connection *conn, struct http_resp *resp)
 		resp = http_resp_error("internal", "out of memory");
 	if (resp == NULL)
 		return MHD_NO;
-	if (resp->stream != NULL)
-		resp->stream->hs = x->hs, resp->stream->conn = conn;
+	if (resp->stream != NULL) {
+		resp->stream->hs = x->hs;
+		resp->stream->conn = conn;
+		pthread_mutex_lock(&x->hs->smu);
+		x->hs->nstreams++;
+		pthread_mutex_unlock(&x->hs->smu);
+	}
 	x->status = resp->status;
 	rc = MHD_queue_response(conn, (unsigned)resp->status, resp->r);
 	resp_free(resp);
@@ -1014,6 +1034,17 @@ no_unescape(void *cls, struct MHD_Connection *c, char *s)
 
 /* ---- server --------------------------------------------------------------- */
 
+static void
+server_free(struct http_server *hs)
+{
+	pthread_mutex_destroy(&hs->mu);
+	pthread_cond_destroy(&hs->cv);
+	pthread_mutex_destroy(&hs->smu);
+	pthread_cond_destroy(&hs->scv);
+	free(hs->routes);
+	free(hs);
+}
+
 enum dr_err
 http_start(struct serve *srv, const struct sockaddr *addr, socklen_t addrlen,
     const struct http_route *const *tables, size_t ntables,
@@ -1035,6 +1066,8 @@ http_start(struct serve *srv, const struct sockaddr *addr, socklen_t addrlen,
 		}
 	pthread_mutex_init(&hs->mu, NULL);
 	pthread_cond_init(&hs->cv, NULL);
+	pthread_mutex_init(&hs->smu, NULL);
+	pthread_cond_init(&hs->scv, NULL);
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (addr->sa_family == AF_INET6)
@@ -1052,10 +1085,7 @@ http_start(struct serve *srv, const struct sockaddr *addr, socklen_t addrlen,
 	    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, hs,
 	    MHD_OPTION_END);
 	if (hs->d == NULL) {
-		pthread_mutex_destroy(&hs->mu);
-		pthread_cond_destroy(&hs->cv);
-		free(hs->routes);
-		free(hs);
+		server_free(hs);
 		return dr_fail(reterr, DR_EIO, "cannot listen (address in use, "
 		    "or not an address of this host?)");
 	}
@@ -1063,10 +1093,7 @@ http_start(struct serve *srv, const struct sockaddr *addr, socklen_t addrlen,
 	hs->port = di ? di->port : 0;
 	if (pthread_create(&hs->waker, NULL, waker_main, hs) != 0) {
 		MHD_stop_daemon(hs->d);
-		pthread_mutex_destroy(&hs->mu);
-		pthread_cond_destroy(&hs->cv);
-		free(hs->routes);
-		free(hs);
+		server_free(hs);
 		return dr_fail(reterr, DR_EIO, "cannot start a thread");
 	}
 	hs->waker_started = true;
@@ -1107,6 +1134,7 @@ void
 http_stop(struct serve *srv)
 {
 	struct http_server	*hs;
+	struct timespec		 until;
 
 	if (srv == NULL || (hs = srv->server) == NULL)
 		return;
@@ -1117,10 +1145,16 @@ http_stop(struct serve *srv)
 	pthread_mutex_lock(&hs->mu);
 	resume_all_locked(hs);
 	pthread_mutex_unlock(&hs->mu);
+	/* Let the resumed streams end properly (their last chunk) before
+	 * the connections close. */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += HTTP_STOP_DRAIN_MS / 1000;
+	pthread_mutex_lock(&hs->smu);
+	while (hs->nstreams > 0 && pthread_cond_timedwait(&hs->scv, &hs->smu,
+	    &until) == 0)
+		;
+	pthread_mutex_unlock(&hs->smu);
 	MHD_stop_daemon(hs->d);
-	pthread_mutex_destroy(&hs->mu);
-	pthread_cond_destroy(&hs->cv);
-	free(hs->routes);
-	free(hs);
+	server_free(hs);
 	srv->server = NULL;
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine-info.h"
+#include "store.h"
 #include "xmalloc.h"
 
 static const char *
@@ -199,24 +201,48 @@ inventory_load_filtered(struct docker *d, bool all,
 	enum dr_err		 err;
 	static json_t		*empty;
 
-	/* One concurrent round; /version for the engine's platform (see
-	 * docker_version_learn), the image list only when unfiltered. */
-	struct docker_batch	 b[4] = {
-		{ .path = all ? "/containers/json?all=1" : "/containers/json" },
-		{ .path = "/info" },
-		{ .path = "/version" },
-		{ .path = "/images/json" },
-	};
+	/* One concurrent round: the containers, the image list when
+	 * unfiltered, and /info and /version (the engine's platform and
+	 * registry settings) unless engine-info remembers them. */
+	struct docker_batch	 b[4] = { { .path = NULL } };
+	size_t			 ninfo = 0, nver = 0, nimg = 0;
+	char			 ident[8192], *cache = NULL;
+	bool			 known;
 
 	inv = xcalloc(1, sizeof(*inv));
-	nb = f == NULL ? 4 : 3;
+	known = engine_info_ident(d, ident, sizeof(ident));
+	if (known) {
+		cache = xasprintf("%s/engine-info.json", store_default_dir());
+		inv->json_info = engine_info_load(d, cache, ident);
+	}
+	nb = 0;
+	b[nb++].path = all ? "/containers/json?all=1" : "/containers/json";
+	if (inv->json_info == NULL) {
+		ninfo = nb;
+		b[nb++].path = "/info";
+		nver = nb;
+		b[nb++].path = "/version";
+	}
+	if (f == NULL) {
+		nimg = nb;
+		b[nb++].path = "/images/json";
+	}
 	err = docker_get_batch(d, b, nb);
 	inv->json_containers = b[0].ret;
-	inv->json_info = b[1].ret;
-	if (b[2].err == DR_OK)
-		docker_version_learn(d, b[2].ret);
-	json_decref(b[2].ret);
-	inv->json_images = b[3].ret;
+	if (ninfo != 0) {
+		inv->json_info = b[ninfo].ret;
+		if (b[nver].err == DR_OK) {
+			docker_version_learn(d, b[nver].ret);
+			if (known && b[ninfo].err == DR_OK)
+				engine_info_save(cache, ident, b[ninfo].ret,
+				    b[nver].ret);
+		}
+		json_decref(b[nver].ret);
+		b[nver].ret = NULL;
+	}
+	if (nimg != 0)
+		inv->json_images = b[nimg].ret;
+	free(cache);
 	for (i = 0; i < nb; i++) {
 		if (b[i].err != DR_OK) {
 			err = dr_fail(reterr, b[i].err, "%s", b[i].error.msg);

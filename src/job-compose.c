@@ -450,6 +450,12 @@ job_run_compose_update(struct job_ctx *ctx, const struct job_compose_update *u,
 		snprintf(why, sizeof(why), "new container %s: %s", cid ?
 		    health_result_name(rep.result) : "missing", cid ?
 		    rep.detail : "compose created no container");
+		if (ctx->rollback < 0 && cid != NULL) {
+			/* Auto-rollback off for this service (settings). */
+			job_finish(&r, STORE_JOB_FAILED, STORE_TARGET_FAILED,
+			    why);
+			goto done;
+		}
 		jc_rollback(&r, u, edit, old.image_id, buf_str(&old_ref), why);
 		goto done;
 	}

@@ -240,11 +240,19 @@ void
 job_finish(struct jrun *r, enum store_job_state state,
     enum store_target_result result, const char *summary)
 {
+	struct store	*s = r->ctx->store;
+	enum dr_err	 err;
+
+	/* One transaction: the last log line, the target's result and the
+	 * job's state (which frees the stack) land together, with one sync. */
+	err = store_tx_begin(s, NULL);
 	job_log(r, "job %s: %s", store_job_state_name(state), summary);
 	if (r->target > 0)
-		store_job_target_result(r->ctx->store, r->target, result,
+		store_job_target_result(s, r->target, result,
 		    state == STORE_JOB_SUCCEEDED ? NULL : summary, NULL);
-	store_job_set_state(r->ctx->store, r->job, state, summary, NULL);
+	store_job_set_state(s, r->job, state, summary, NULL);
+	if (err == DR_OK)
+		store_tx_end(s, DR_OK, NULL);
 }
 
 /*
@@ -507,8 +515,9 @@ job_commit_or_rollback(struct jrun *r, const struct recreate_plan *plan,
 		if (rep.result != HEALTH_OK) {
 			snprintf(why, sizeof(why), "new container %s: %s",
 			    health_result_name(rep.result), rep.detail);
-			if (rollback_label != NULL &&
-			    strcmp(rollback_label, "false") == 0) {
+			if (r->ctx->rollback < 0 || (r->ctx->rollback == 0 &&
+			    rollback_label != NULL &&
+			    strcmp(rollback_label, "false") == 0)) {
 				job_finish(r, STORE_JOB_FAILED,
 				    STORE_TARGET_FAILED, why);
 				return STORE_JOB_FAILED;

@@ -29,6 +29,10 @@ struct job_ctx {
 	struct dockercfg	*creds;		/* may be NULL */
 	struct platform		 host;
 	struct health_opts	 health;
+	/* After a failed health gate: 0 the dockrev.rollback label decides
+	 * (default: roll back), 1 always roll back, -1 never (the job ends
+	 * failed with the new version left running). */
+	int			 rollback;
 	/* Where progress lines go besides the job log (may be NULL). */
 	void			(*echo)(const char *line, void *arg);
 	void			*echo_arg;

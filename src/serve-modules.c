@@ -7,10 +7,12 @@
 
 #include <stddef.h>
 
+#include "api-catalog.h"
 #include "ui.h"
 
 const struct serve_module *const serve_modules[] = {
 	&serve_core_module,
+	&catalog_module,
 	&ui_module,		/* last: its GET route is the catch-all */
 	NULL,
 };

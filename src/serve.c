@@ -349,6 +349,8 @@ serve_run(const struct config *cfg)
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = cfg;
 	log_setup(cfg->log_format, cfg->log_level, 2);
+	/* A client that hangs up is an error return, not a death. */
+	signal(SIGPIPE, SIG_IGN);
 	/* Job children and the CLI read these from the environment. */
 	if (cfg->state_dir != NULL)
 		setenv("DOCKREV_STATE_DIR", cfg->state_dir, 1);
@@ -378,7 +380,6 @@ serve_run(const struct config *cfg)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	for (i = 0; serve_modules[i] != NULL; i++) {
 		const struct serve_module	*m = serve_modules[i];

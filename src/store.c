@@ -191,6 +191,36 @@ static const struct {
 	"  updated_at INTEGER NOT NULL,"
 	"  UNIQUE (stack_id, name)"
 	");" },
+	{ "catalog: ignore rules, service settings, last check snapshot",
+	"CREATE TABLE ignore_rules ("
+	"  id         INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  stack      TEXT NOT NULL,"
+	"  service    TEXT NOT NULL,"
+	"  kind       TEXT NOT NULL"
+	"             CHECK (kind IN ('exact', 'prefix', 'regex', 'semver')),"
+	"  value      TEXT NOT NULL,"
+	"  reason     TEXT,"
+	"  enabled    INTEGER NOT NULL CHECK (enabled IN (0, 1)),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX ignore_rules_svc ON ignore_rules (stack, service, id);"
+	"CREATE TABLE service_settings ("
+	"  stack               TEXT NOT NULL,"
+	"  service             TEXT NOT NULL,"
+	"  auto_rollback       INTEGER CHECK (auto_rollback IN (0, 1)),"
+	"  health_deadline_s   INTEGER"
+	"                      CHECK (health_deadline_s BETWEEN 1 AND 3600),"
+	"  settle_s            INTEGER CHECK (settle_s BETWEEN 0 AND 600),"
+	"  allow_arch_mismatch INTEGER CHECK (allow_arch_mismatch IN (0, 1)),"
+	"  updated_at          INTEGER NOT NULL,"
+	"  PRIMARY KEY (stack, service)"
+	");"
+	"CREATE TABLE catalog_snapshot ("
+	"  id         INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  checked_at INTEGER NOT NULL,"
+	"  doc        TEXT NOT NULL"
+	");" },
 };
 
 #define STORE_NMIGRATIONS \

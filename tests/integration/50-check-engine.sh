@@ -32,8 +32,8 @@ is "check through a unix socket proxy exits 0" "$?" 0
 daemon_api=$(docker version -f '{{.Server.APIVersion}}')
 want=$daemon_api
 [ "$(printf '%s\n1.47\n' "$daemon_api" | sort -V | tail -n1)" = "$daemon_api" ] && want=1.47
-like "first request is the unversioned /version" \
-	"$(grep -m1 -aoE '(GET|POST|HEAD) /[^ ]*' "$T_TMP/wire.log")" '^GET /version$'
+like "first request is the unversioned /_ping (its Api-Version header)" \
+	"$(grep -m1 -aoE '(GET|POST|HEAD) /[^ ]*' "$T_TMP/wire.log")" '^GET /_ping$'
 # (Calls run on several connections at once, so socat's log lines may
 # interleave: look for the versioned prefixes, not whole request lines.)
 like "then the calls speak v$want (daemon offers $daemon_api)" \
@@ -41,6 +41,33 @@ like "then the calls speak v$want (daemon offers $daemon_api)" \
 is "no call uses another version" \
 	"$(grep -aoE '(GET|POST) /v[0-9.]+/' "$T_TMP/wire.log" | sort -u | grep -vc "/v$want/")" 0
 is "the item is there" "$(item e-app .status)" update_available
+
+# ---- engine-info: /info and /version remembered per dockerd instance -------------
+# Over the real socket the peer is dockerd itself: the first check writes
+# engine-info.json keyed on its pid, start time and config file; a later
+# check believes it (an edited platform shows through), and a key that is
+# not this dockerd's is ignored (the real platform again).
+S=$T_TMP/ei-state
+mkdir -p "$S"
+real_arch=$(docker version -f '{{.Server.Arch}}')
+DOCKREV_STATE_DIR=$S "$DOCKREV" check --json >"$J" 2>"$T_TMP/err"
+is "engine-info: first check exits 0" "$?" 0
+like "engine-info: keyed on dockerd's pid" \
+	"$(jq -r .ident "$S/engine-info.json" 2>&1)" " pid=$(pidof dockerd) start=[0-9]+ cfg=/"
+is "engine-info: remembers the engine's arch" "$(jq -r .version.Arch "$S/engine-info.json")" "$real_arch"
+is "engine-info: keeps only what dockrev reads" \
+	"$(jq -c '.info | keys' "$S/engine-info.json")" '["Architecture","Name","OSType","RegistryConfig"]'
+is "engine-info: mode 0600" "$(stat -c %a "$S/engine-info.json")" 600
+jq '.version.Arch = "s390x"' "$S/engine-info.json" >"$S/e.tmp" && mv "$S/e.tmp" "$S/engine-info.json"
+DOCKREV_STATE_DIR=$S "$DOCKREV" check --json >"$J" 2>"$T_TMP/err"
+is "engine-info: a later check takes the platform from it" "$(jq -r .host.arch "$J")" s390x
+jq '.ident += "x"' "$S/engine-info.json" >"$S/e.tmp" && mv "$S/e.tmp" "$S/engine-info.json"
+DOCKREV_STATE_DIR=$S "$DOCKREV" check --json >"$J" 2>"$T_TMP/err"
+is "engine-info: another dockerd's entry is not believed" "$(jq -r .host.arch "$J")" "$real_arch"
+is "engine-info: and is replaced" "$(jq -r .version.Arch "$S/engine-info.json")" "$real_arch"
+DOCKER_HOST=unix://$T_TMP/d.sock DOCKREV_STATE_DIR=$T_TMP/ei-proxy "$DOCKREV" check --json >"$J" 2>"$T_TMP/err"
+is "engine-info: through a proxy (peer is not dockerd) nothing is cached" \
+	"$(ls "$T_TMP/ei-proxy/engine-info.json" 2>/dev/null | wc -l)" 0
 
 # ---- tcp:// -----------------------------------------------------------------------
 port=$((23000 + $$ % 1000))
