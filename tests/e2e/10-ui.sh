@@ -26,6 +26,7 @@ D=$T_TMP/$P
 export DOCKREV_STATE_DIR=$T_TMP/state
 SHOTS=${E2E_SHOTS:-$T_ROOT/docs/screenshots}
 daemon=""
+touch "$T_TMP/start"	# screenshots must be newer: written by this run
 
 test_cleanup() {
 	[ -z "$daemon" ] || kill "$daemon" 2>/dev/null
@@ -138,7 +139,8 @@ is "engine: bad is healthy" \
 	"$(docker inspect -f '{{.State.Health.Status}}' "${P}b_bad_1" 2>/dev/null)" healthy
 for f in overview service update-plan job jobs settings; do
 	for t in light dark; do
-		ok "screenshot $f-$t.png" test -s "$SHOTS/$f-$t.png"
+		ok "screenshot $f-$t.png written by this run" \
+			test -s "$SHOTS/$f-$t.png" -a "$SHOTS/$f-$t.png" -nt "$T_TMP/start"
 	done
 done
 finish
