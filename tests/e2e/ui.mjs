@@ -274,7 +274,12 @@ await test("the overview no longer offers the applied update", async () => {
   await page.goto(URL + "/");
   const r = row(page, WEB);
   await r.waitFor();
-  await page.waitForFunction((sel) => /1\.1/.test(document.querySelector(sel)?.textContent ?? ""), `[data-testid=service-row][data-service="${svcId(WEB)}"]`, { timeout: 30_000 });
+  // The current tag is 1.1 now (the list follows the engine's events).
+  await page.waitForFunction(
+    (sel) => /^Current: 1\.1 /.test(document.querySelector(sel)?.textContent ?? ""),
+    `[data-testid=service-row][data-service="${svcId(WEB)}"] [data-testid=current]`,
+    { timeout: 30_000 },
+  );
 });
 
 await test("settings: a webhook's secret is shown once, at creation", async () => {

@@ -58,7 +58,7 @@ function ServiceRow({ s, onUpdate }: { s: Service; onUpdate: (t: UpdateTarget) =
         </a>
         <div className="mono text-xs text-base-content/70 break-all">{s.image}</div>
       </div>
-      <div className="min-w-0 text-sm">
+      <div className="min-w-0 text-sm" data-testid="current">
         <span className="sr-only">Current: </span>
         <span className="font-medium">{s.tag ?? "—"}</span> <Digest d={s.current_digest} />
       </div>
