@@ -6,6 +6,12 @@
  * service) and runs them as journaled jobs (cmd-run.c), waiting for their
  * end.  Exit status 0 only when every job succeeded (or there was nothing
  * to do).
+ *
+ * Hidden: `update --job ID` runs the queued job ID that the daemon
+ * (trigger.c) recorded: its target is the service, its trigger_params
+ * "to" the --to; the job is claimed instead of a new one recorded, and it
+ * ends terminal even when there is nothing to do ("already up to date")
+ * or the planning fails.
  */
 #include "cmd.h"
 
@@ -112,9 +118,16 @@ out:
 	return rc;
 }
 
+/* What the JSON plan shows besides the item: from the check. */
+struct upd_extra {
+	const char	*from_digest;
+	const char	*kind;		/* "minor", "patch", "digest", ... */
+};
+
 /* Prints the plan (--dry-run) as text or as one JSON array. */
 static void
-upd_print_plan(const struct run_item *items, size_t n, bool json)
+upd_print_plan(const struct run_item *items, const struct upd_extra *x,
+    size_t n, bool json)
 {
 	json_t	*a;
 	size_t	 i;
@@ -134,10 +147,17 @@ upd_print_plan(const struct run_item *items, size_t n, bool json)
 	}
 	a = json_array();
 	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:b, s:s, s:s, s:s, s:s?}",
+		json_array_append_new(a, json_pack("{s:b, s:s, s:s, s:s, s:s?, "
+		    "s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?}",
 		    "dry_run", 1, "service", items[i].name, "image",
 		    items[i].image, "new_image", items[i].new_ref, "new_digest",
-		    items[i].want_digest));
+		    items[i].want_digest, "stack", items[i].stack, "name",
+		    items[i].service ? items[i].service : items[i].name,
+		    "swap", items[i].kind == INV_COMPOSE ? "compose" :
+		    items[i].kind == INV_SWARM ? "swarm" : "recreate",
+		    "from_tag", items[i].old_tag, "to_tag", items[i].new_tag,
+		    "from_digest", x[i].from_digest, "kind", x[i].kind,
+		    "container", items[i].container));
 	json_dumpf(a, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	printf("\n");
 	json_decref(a);
@@ -163,6 +183,90 @@ cmd_print_jobs(struct store *st, const int64_t *ids, size_t n, bool json,
 		printf("]\n");
 }
 
+/* The kind of the step from it to new_tag, for the plan. */
+static const char *
+upd_kind(const struct detect_item *it, const char *new_tag)
+{
+	size_t	i;
+
+	for (i = 0; new_tag != NULL && i < it->ncands; i++)
+		if (strcmp(it->cands[i].tag, new_tag) == 0)
+			return it->cands[i].kind == VERSION_MINOR ? "minor" :
+			    it->cands[i].kind == VERSION_PATCH ? "patch" :
+			    it->cands[i].kind == VERSION_MAJOR ? "major" :
+			    "other";
+	return "digest";
+}
+
+/* Ends the daemon's job id (when still queued) without running it. */
+static void
+upd_job_close(struct store *st, int64_t id, enum store_job_state to,
+    const char *summary)
+{
+	struct store_job	*j = NULL;
+
+	if (id <= 0 || store_job_get(st, id, &j, NULL) != DR_OK)
+		return;
+	if (j->state == STORE_JOB_QUEUED &&
+	    store_job_claim(st, id, j->owner, job_owner_self(), NULL) ==
+	    DR_OK) {
+		if (to != STORE_JOB_FAILED)
+			store_job_set_state(st, id, STORE_JOB_RUNNING, NULL,
+			    NULL);
+		store_job_set_state(st, id, to, summary, NULL);
+	}
+	store_job_free(j);
+}
+
+/*
+ * --job ID: reads the daemon's queued job into the update's options:
+ * *ret_service (owned), *ret_to (owned, NULL: none) and the health gate's
+ * times (trigger_params "health_deadline_s", "settle_s" when set).  -1
+ * when it is not a queued update (printed).
+ */
+static int
+upd_job_load(struct store *st, int64_t id, char **ret_service, char **ret_to,
+    struct health_opts *ret_health)
+{
+	struct store_job	*j = NULL;
+	struct dr_error		 e;
+	json_t			*p = NULL;
+	const char		*to;
+	int			 rc = -1;
+
+	*ret_service = *ret_to = NULL;
+	if (store_job_get(st, id, &j, &e) != DR_OK) {
+		fprintf(stderr, "dockrev update: job %lld: %s\n", (long long)id,
+		    e.msg);
+		return -1;
+	}
+	if (j->state != STORE_JOB_QUEUED || j->kind != STORE_JOB_UPDATE ||
+	    j->scope != STORE_SCOPE_SERVICE) {
+		fprintf(stderr, "dockrev update: job %lld is not a queued "
+		    "service update\n", (long long)id);
+		goto out;
+	}
+	p = json_loads(j->trigger_params, 0, NULL);
+	to = json_string_value(json_object_get(p, "to"));
+	if (to != NULL && !imageref_valid_tag(span_str(to))) {
+		upd_job_close(st, id, STORE_JOB_FAILED, "bad \"to\" tag");
+		goto out;
+	}
+	if (json_integer_value(json_object_get(p, "health_deadline_s")) > 0)
+		ret_health->deadline_ms = (long)json_integer_value(
+		    json_object_get(p, "health_deadline_s")) * 1000;
+	if (json_integer_value(json_object_get(p, "settle_s")) > 0)
+		ret_health->settle_ms = (long)json_integer_value(
+		    json_object_get(p, "settle_s")) * 1000;
+	*ret_service = xstrdup(j->target);
+	*ret_to = to ? xstrdup(to) : NULL;
+	rc = 0;
+out:
+	json_decref(p);
+	store_job_free(j);
+	return rc;
+}
+
 int
 cmd_update(int argc, char **argv)
 {
@@ -179,6 +283,7 @@ cmd_update(int argc, char **argv)
 		{ "settle", required_argument, NULL, 'S' },
 		{ "parallel", required_argument, NULL, 'P' },
 		{ "label-enable", no_argument, NULL, 'L' },
+		{ "job", required_argument, NULL, 'J' },	/* hidden */
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run_env		 env;
@@ -191,7 +296,10 @@ cmd_update(int argc, char **argv)
 	const char		*service = NULL, *stack = NULL, *to = NULL;
 	char			*scope = NULL, *project = NULL;
 	const char		*sstack, *sname;
-	int64_t			*ids = NULL;
+	char			*job_service = NULL, *job_to = NULL;
+	struct upd_extra	*extra = NULL;
+	int64_t			*ids = NULL, job = 0;
+	char			*end;
 	size_t			 n = 0, i, j, bad, errors = 0;
 	bool			 all = false, dry = false, yes = false;
 	bool			 json = false, dup, found = false;
@@ -202,6 +310,13 @@ cmd_update(int argc, char **argv)
 	    -1) {
 		switch (ch) {
 		case 'L': o.label_enable = true; break;
+		case 'J':
+			job = strtoll(optarg, &end, 10);
+			if (job <= 0 || *end != '\0') {
+				fprintf(stderr, "dockrev update: bad --job\n");
+				return 2;
+			}
+			break;
 		case 's': service = optarg; break;
 		case 'k': stack = optarg; break;
 		case 'a': all = true; break;
@@ -231,7 +346,7 @@ cmd_update(int argc, char **argv)
 	if (ro.parallel == 0 && getenv("DOCKREV_PARALLEL") != NULL &&
 	    (ro.parallel = run_parallel(getenv("DOCKREV_PARALLEL"))) == 0)
 		return 2;
-	nscopes = (service != NULL) + (stack != NULL) + all;
+	nscopes = (service != NULL) + (stack != NULL) + all + (job > 0);
 	if (nscopes != 1 || optind != argc || (to != NULL && service == NULL)) {
 		fprintf(stderr, "usage: dockrev update (--service NAME | --stack "
 		    "STACK | --all) [--to TAG (with --service)] [--dry-run] "
@@ -243,9 +358,23 @@ cmd_update(int argc, char **argv)
 		fprintf(stderr, "dockrev update: \"%s\" is not a valid tag\n", to);
 		return 2;
 	}
+	if (job > 0) {
+		yes = json = true;
+		dry = false;
+	}
 	ro.quiet = json;
 	if (run_env_open(&env, ro.docker_config, json, true) != 0)
 		return 1;
+	if (job > 0) {
+		if (upd_job_load(env.store, job, &job_service, &job_to,
+		    &ro.health) != 0) {
+			run_env_done(&env);
+			return 1;
+		}
+		service = job_service;
+		to = job_to;
+		env.ctx.claim = job;
+	}
 	o.docker_config = ro.docker_config;
 	o.only = service;
 	if (stack != NULL) {
@@ -260,8 +389,11 @@ cmd_update(int argc, char **argv)
 	    catalog_rules_load(env.store, &rules, &e) != DR_OK) {
 		fprintf(stderr, "dockrev: %s\n", e.msg);
 		detect_result_free(res);
+		upd_job_close(env.store, job, STORE_JOB_FAILED, e.msg);
 		run_env_done(&env);
 		free(project);
+		free(job_service);
+		free(job_to);
 		return 1;
 	}
 	/* Never take a candidate an ignore rule hides. */
@@ -276,6 +408,7 @@ cmd_update(int argc, char **argv)
 		scope = xstrdup("{\"scope\":\"all\"}");
 
 	items = xcalloc(res->nitems + 1, sizeof(*items));
+	extra = xcalloc(res->nitems + 1, sizeof(*extra));
 	for (i = 0; i < res->nitems; i++) {
 		const struct inv_container	*c = res->items[i].c;
 
@@ -298,8 +431,12 @@ cmd_update(int argc, char **argv)
 		    rules, sstack, sname), &items[n], service != NULL);
 		if (p < 0)
 			errors++;
-		else if (p > 0)
+		else if (p > 0) {
+			extra[n].from_digest = res->items[i].current_digest;
+			extra[n].kind = upd_kind(&res->items[i],
+			    items[n].new_tag);
 			n++;
+		}
 		else if (service != NULL) {
 			const struct detect_item	*it = &res->items[i];
 
@@ -314,31 +451,44 @@ cmd_update(int argc, char **argv)
 		fprintf(stderr, "dockrev update: no running container or %s "
 		    "\"%s\"\n", stack ? "stack" : "Compose service", stack ?
 		    stack : service ? service : "*");
+		upd_job_close(env.store, job, STORE_JOB_FAILED, "no running "
+		    "container of the service");
 		goto out;
 	}
-	if (service != NULL && errors > 0)
+	if (service != NULL && errors > 0) {
+		upd_job_close(env.store, job, STORE_JOB_FAILED, "the service "
+		    "cannot be checked; nothing changed");
 		goto out;
+	}
 	if (n == 0) {
+		upd_job_close(env.store, job, STORE_JOB_SUCCEEDED, "already up "
+		    "to date");
 		if (service == NULL)
 			printf("%s\n", json ? "[]" : "everything is up to date");
 		rc = errors > 0 ? 1 : 0;
 		goto out;
 	}
 	if (dry) {
-		upd_print_plan(items, n, json);
+		upd_print_plan(items, extra, n, json);
 		rc = 0;
 		goto out;
 	}
 	if (!yes && (rc = run_confirm("update", items, n)) != 0)
 		goto out;
 	bad = run_items(&ro, &env, items, n, &ids);
+	/* A job that could not start (its container went away...). */
+	upd_job_close(env.store, job, STORE_JOB_FAILED, "the job could not "
+	    "start; nothing changed");
 	cmd_print_jobs(env.store, ids, n, json, service != NULL);
 	rc = bad == 0 && errors == 0 ? 0 : 1;
 out:
 	for (i = 0; i < n; i++)
 		run_item_done(&items[i]);
 	free(items);
+	free(extra);
 	free(ids);
+	free(job_service);
+	free(job_to);
 	free(scope);
 	free(project);
 	detect_result_free(res);

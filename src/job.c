@@ -658,7 +658,25 @@ job_start(struct jrun *r, const struct store_job_spec *spec, const char *lock,
 	char		 why[DR_ERROR_MSG_MAX];
 	enum dr_err	 err;
 
-	if ((err = store_job_create(st, spec, &r->job, reterr)) != DR_OK)
+	if (r->ctx->claim > 0) {
+		/* The daemon's queued job: take it over from its owner (a
+		 * compare-and-swap, so exactly one process runs it). */
+		struct store_job	*q = NULL;
+
+		r->job = r->ctx->claim;
+		r->ctx->claim = 0;
+		*ret_id = r->job;
+		if ((err = store_job_get(st, r->job, &q, reterr)) != DR_OK)
+			return err;
+		err = q->state != STORE_JOB_QUEUED ? dr_fail(reterr,
+		    DR_ECONFLICT, "job %lld is not queued", (long long)r->job) :
+		    store_job_claim(st, r->job, q->owner, job_owner_self(),
+		    reterr);
+		store_job_free(q);
+		if (err != DR_OK)
+			return err;
+	} else if ((err = store_job_create(st, spec, &r->job, reterr)) !=
+	    DR_OK)
 		return err;
 	*ret_id = r->job;
 	if ((err = store_job_lock(st, r->job, lock, reterr)) != DR_OK) {

@@ -36,6 +36,12 @@ struct job_ctx {
 	/* Where progress lines go besides the job log (may be NULL). */
 	void			(*echo)(const char *line, void *arg);
 	void			*echo_arg;
+	/*
+	 * A queued job (recorded by the daemon) for the next job_start() to
+	 * claim and run instead of recording a new one; job_start() resets
+	 * it to 0.  0: record a new job.
+	 */
+	int64_t			 claim;
 };
 
 /*

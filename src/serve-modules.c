@@ -8,11 +8,13 @@
 #include <stddef.h>
 
 #include "api-catalog.h"
+#include "trigger.h"
 #include "ui.h"
 
 const struct serve_module *const serve_modules[] = {
 	&serve_core_module,
 	&catalog_module,
+	&trigger_module,
 	&ui_module,		/* last: its GET route is the catch-all */
 	NULL,
 };

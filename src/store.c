@@ -221,6 +221,32 @@ static const struct {
 	"  checked_at INTEGER NOT NULL,"
 	"  doc        TEXT NOT NULL"
 	");" },
+	{ "daemon: system settings, webhooks and their seen deliveries",
+	"CREATE TABLE settings ("
+	"  key        TEXT PRIMARY KEY,"
+	"  value      TEXT NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE webhooks ("
+	"  id         INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  name       TEXT NOT NULL,"
+	"  action     TEXT NOT NULL CHECK (action IN ('check', 'update')),"
+	"  scope      TEXT NOT NULL"
+	"             CHECK (scope IN ('service', 'stack', 'all')),"
+	"  target     TEXT,"
+	"  auth       TEXT NOT NULL CHECK (auth IN ('hmac', 'token')),"
+	"  secret     BLOB,"
+	"  token_hash TEXT UNIQUE,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_delivery_at INTEGER"
+	");"
+	"CREATE TABLE webhook_deliveries ("
+	"  hook_id    INTEGER NOT NULL REFERENCES webhooks (id)"
+	"             ON DELETE CASCADE,"
+	"  delivery   TEXT NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (hook_id, delivery)"
+	");" },
 };
 
 #define STORE_NMIGRATIONS \
@@ -753,11 +779,18 @@ store_open(const char *path, struct store **ret, struct dr_error *reterr)
 	/*
 	 * Create the file ourselves so it is 0600 (SQLite would make it
 	 * 0644, and its -wal and -shm files copy the database's mode).
+	 * Only when it does not exist: close() on any descriptor of the
+	 * file drops every POSIX lock this process holds on it, those of
+	 * the other connections too (the daemon opens one per thread), and
+	 * another process closing its connection would then believe it was
+	 * the last one and delete the -wal and -shm files under them.
 	 */
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) !=
+	    -1)
+		close(fd);
+	else if (errno != EEXIST)
 		return dr_fail(reterr, DR_EIO, "%s: %s", path,
 		    strerror(errno));
-	close(fd);
 	s = xcalloc(1, sizeof(*s));
 	s->busy_ms = STORE_BUSY_TIMEOUT_MS;
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
