@@ -8,6 +8,12 @@
 #   make fuzz       libFuzzer targets (clang) in build/fuzz/
 #   make lint       clang-format check, banned functions, cppcheck
 #   make SANITIZE=1 ...   the same with ASan + UBSan (in build-san/)
+#   make web        the web UI only (web/dist, npm)
+#
+# The web UI: `npm ci` when web/node_modules is missing or older than the
+# lock file, `npm run build` when a web source changed, then tools/embed-ui
+# turns web/dist into $(B)/ui-assets.c (generated, never committed), which
+# only the dockrev binary links (src/ui.c has a weak empty fallback).
 
 CC	?= cc
 PKGS	 = libcurl jansson yaml-0.1 sqlite3 openssl libpcre2-8 libmicrohttpd zlib
@@ -44,8 +50,30 @@ else
 DOCKREV	 = dockrev
 endif
 
-.PHONY: all test unit fuzz lint clean install bench tests-build
+.PHONY: all test unit fuzz lint clean install bench tests-build web
 all: $(DOCKREV)
+
+WEB_SRC	 = $(wildcard web/src/*.ts web/src/*.tsx web/src/*.css web/public/*) \
+	   web/index.html web/vite.config.ts web/tsconfig.json \
+	   web/package.json web/scripts/size.mjs
+web: web/dist/index.html
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web/dist/index.html: $(WEB_SRC) web/node_modules/.package-lock.json
+	cd web && npm run build
+	touch $@
+
+$(B)/embed-ui: tools/embed-ui.c | $(B)/obj
+	$(CC) -std=gnu11 $(WARN) -O2 -o $@ $<
+
+$(B)/ui-assets.c: web/dist/index.html $(B)/embed-ui
+	$(B)/embed-ui web/dist $@
+
+$(B)/ui-assets.o: $(B)/ui-assets.c src/ui.h
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/obj/%.o: src/%.c | $(B)/obj
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
@@ -54,7 +82,7 @@ $(B)/libdockrev.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(DOCKREV): $(B)/obj/main.o $(B)/libdockrev.a
+$(DOCKREV): $(B)/obj/main.o $(B)/ui-assets.o $(B)/libdockrev.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/unit/%: tests/unit/%.c tests/unit/check.h $(B)/libdockrev.a | $(B)/unit
@@ -106,6 +134,6 @@ install: $(DOCKREV)
 	install -D -m 0755 $(DOCKREV) $(DESTDIR)/usr/local/bin/dockrev
 
 clean:
-	rm -rf build build-san dockrev
+	rm -rf build build-san dockrev web/dist
 
 -include $(wildcard $(B)/obj/*.d)

@@ -9,10 +9,12 @@
 
 #include "api-catalog.h"
 #include "trigger.h"
+#include "ui.h"
 
 const struct serve_module *const serve_modules[] = {
 	&serve_core_module,
 	&catalog_module,
 	&trigger_module,
+	&ui_module,		/* last: its GET route is the catch-all */
 	NULL,
 };
