@@ -119,7 +119,7 @@ is "top-level keys" "$(jq -c 'keys' "$J")" '["host","items","stats"]'
 is "host keys" "$(jq -c '.host | keys' "$J")" '["arch","os","variant"]'
 is "host platform" "$(jq -r '.host.os + "/" + .host.arch' "$J")" "$(host_platform)"
 is "item keys" "$(item c-app 'keys | tojson')" \
-	'["candidates","container","current_digest","image","reason","remote_digest","service","stack","status"]'
+	'["candidates","container","current_digest","ignored","image","reason","remote_digest","service","stack","status"]'
 is "candidate keys" "$(item c-app '.candidates[0] | keys | tojson')" \
 	'["arch_match","digest","kind","same_level","tag"]'
 is "stats keys" "$(jq -c '.stats | keys' "$J")" '["duration_ms","images","registry_requests"]'
