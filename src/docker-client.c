@@ -248,13 +248,7 @@ docker_read_version(struct docker *d, bool negotiate, struct dr_error *reterr)
 		}
 		snprintf(d->version.api, sizeof(d->version.api), "%s", s);
 	}
-	s = json_string_value(json_object_get(j, "Version"));
-	snprintf(d->version.engine, sizeof(d->version.engine), "%s",
-	    s ? s : "");
-	s = json_string_value(json_object_get(j, "Os"));
-	snprintf(d->version.os, sizeof(d->version.os), "%s", s ? s : "linux");
-	s = json_string_value(json_object_get(j, "Arch"));
-	snprintf(d->version.arch, sizeof(d->version.arch), "%s", s ? s : "");
+	docker_version_learn(d, j);
 	d->have_version = true;
 out:
 	json_decref(j);
