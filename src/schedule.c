@@ -44,13 +44,13 @@ schedule_clock_file(void *arg)
 	FILE		*f;
 
 	if (path == NULL || (f = fopen(path, "r")) == NULL)
-		return time(NULL);
+		return (time_t)-1;
 	n = fread(b, 1, sizeof(b) - 1, f);
 	fclose(f);
 	b[n] = '\0';
 	v = strtoll(b, &end, 10);
 	if (end == b || v <= 0 || (*end != '\0' && *end != '\n'))
-		return time(NULL);
+		return (time_t)-1;
 	return (time_t)v;
 }
 

@@ -40,8 +40,10 @@ struct schedule;
 /*
  * The clock: a function giving now (unix seconds).  schedule_clock_real is
  * time(); schedule_clock_file reads the epoch seconds held in the file named
- * by arg (a NUL-terminated path) and falls back to time() when it cannot
- * be read: the daemon's test clock (DOCKREV_CLOCK_FILE).
+ * by arg (a NUL-terminated path): the daemon's test clock
+ * (DOCKREV_CLOCK_FILE).  A clock answers (time_t)-1 when it cannot tell
+ * (the file is missing, empty or caught mid-write); the caller skips that
+ * tick rather than jump to the real time.
  */
 typedef time_t	(*schedule_clock_fn)(void *arg);
 time_t		schedule_clock_real(void *arg);

@@ -1246,6 +1246,11 @@ trig_scheduler(void *arg)
 	pthread_mutex_lock(&t->mu);
 	while (!t->stop) {
 		now = t->clock(t->clock_arg);
+		if (now == (time_t)-1) {
+			trig_deadline(&ts, TRIG_SCHED_TICK_MS);
+			pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+			continue;
+		}
 		if (!loaded || gen != t->schedule_gen) {
 			gen = t->schedule_gen;
 			pthread_mutex_unlock(&t->mu);

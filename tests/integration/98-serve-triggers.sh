@@ -21,7 +21,10 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 BASE=http://127.0.0.1:$PORT
 CLOCK=$T_TMP/clock
 T0=1767225600			# 2026-01-01T00:00:00Z
-echo $T0 >"$CLOCK"
+# the scheduler reads the clock file each tick: replace it whole, never
+# truncate-and-write (a reader could catch it empty)
+set_clock() { echo "$1" >"$CLOCK.new" && mv -f "$CLOCK.new" "$CLOCK"; }
+set_clock $T0
 WT_TOKEN=wt-$(openssl rand -hex 16)
 DPID=
 
@@ -33,8 +36,10 @@ img_build "$R/bad:1.0" --health true --marker b10 >/dev/null
 img_build "$R/bad:1.1" --health false --marker b11 >/dev/null
 bad_old=$(reg_manifest_digest "$REG_PLAIN" "it98-$$/bad" 1.0)
 img_build "$R/slow:1.0" --health true --marker s10 >/dev/null
-img_build "$R/slow:1.1" --health 'test -f /tmp/ready' \
-	--cmd "trap 'exit 0' TERM; sleep 5; touch /tmp/ready; while :; do sleep 1; done" >/dev/null
+# slow:1.1 turns healthy after 15 s (no failure counts before 60 s): its
+# job stays in the gate long enough to be poked at and killed mid-way
+img_build "$R/slow:1.1" --health 'test -f /tmp/ready' --health-start 60 \
+	--cmd "trap 'exit 0' TERM; sleep 15; touch /tmp/ready; while :; do sleep 1; done" >/dev/null
 
 start_daemon() {
 	DOCKREV_AUTH_MODE=none DOCKREV_CLOCK_FILE=$CLOCK \
@@ -270,14 +275,14 @@ r=$(req PUT /api/v1/settings '{"concurrency":3}')
 is "settings: concurrency changed" "$(body "$r" | jq .concurrency)" 3
 sched_checks() { curl -s "$BASE/api/v1/audit?limit=1000" | jq '[.entries[] | select(.actor == "scheduler" and .action == "check")] | length'; }
 is "no check before 12:00" "$(sched_checks)" 0
-echo $((T0 + 12 * 3600 + 30)) >"$CLOCK"
+set_clock $((T0 + 12 * 3600 + 30))
 wait_for 10 test "$(sched_checks)" -ge 1
 sleep 1.5
 is "the check schedule fired once at 12:00" "$(sched_checks)" 1
-echo $((T0 + 12 * 3600 + 60)) >"$CLOCK"
+set_clock $((T0 + 12 * 3600 + 60))
 sleep 1.5
 is "and not again the same day" "$(sched_checks)" 1
-echo $((T0 + 3 * 86400 + 13 * 3600)) >"$CLOCK"
+set_clock $((T0 + 3 * 86400 + 13 * 3600))
 wait_for 10 test "$(sched_checks)" -ge 2
 sleep 1.5
 is "three days later: one more, missed runs not replayed" "$(sched_checks)" 2
@@ -293,6 +298,7 @@ parked() { docker ps -a --filter "name=^/$P-slow-dockrev-old-" --format '{{.Name
 wait_for 20 test -n "$(parked)"
 r=$(req DELETE "/api/v1/containers/$(parked)")
 is "delete the job's parked old container: 409" "$(code "$r")" 409
+is "the job still runs when poked at" "$(job_state "$slow_job")" running
 kill -9 "$DPID"
 wait "$DPID" 2>/dev/null
 DPID=
@@ -314,7 +320,7 @@ r=$(req PUT /api/v1/settings '{"schedules":{"update":{"expr":"0 18 * * *","tz":"
 is "settings: update schedule enabled" "$(body "$r" | jq -r '.schedules.update | "\(.expr) \(.enabled)"')" "0 18 * * * true"
 sched_updates() { curl -s "$BASE/api/v1/audit?limit=1000" | jq '[.entries[] | select(.actor == "scheduler" and .action == "update")] | length'; }
 is "no scheduled update before 18:00" "$(sched_updates)" 0
-echo $((T0 + 3 * 86400 + 18 * 3600 + 10)) >"$CLOCK"
+set_clock $((T0 + 3 * 86400 + 18 * 3600 + 10))
 wait_for 30 test "$(sched_updates)" -ge 1
 sched_jobs=$(curl -s "$BASE/api/v1/jobs?source=schedule" | jq -r '.jobs[].id')
 like "the update schedule made jobs (the bad services)" "$(echo $sched_jobs | wc -w)" '^[1-9]'

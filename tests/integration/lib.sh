@@ -447,17 +447,20 @@ json_argv() {
 	done | jq -cs .
 }
 
-# img_build REF [--marker TEXT] [--health CMD] [--cmd CMD] [--exit N]:
-# builds a tiny image on the cached base (busybox), with /marker holding
-# TEXT (default: REF), labelled dockrev.test=1, and pushes it to REF's
-# registry.  Prints the pushed manifest digest.
+# img_build REF [--marker TEXT] [--health CMD] [--health-start S] [--cmd CMD]
+# [--exit N]: builds a tiny image on the cached base (busybox), with /marker
+# holding TEXT (default: REF), labelled dockrev.test=1, and pushes it to
+# REF's registry.  The healthcheck runs every second and is unhealthy after
+# two failures, not counting failures in the first S seconds (default 0).
+# Prints the pushed manifest digest.
 img_build() {
-	local ref=$1 marker=$1 health="" cmd="" code="" d out digest
+	local ref=$1 marker=$1 health="" hstart=0 cmd="" code="" d out digest
 	shift
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--marker) marker=$2 ;;
 		--health) health=$2 ;;
+		--health-start) hstart=$2 ;;
 		--cmd) cmd=$2 ;;
 		--exit) code=$2 ;;
 		*)
@@ -477,6 +480,7 @@ img_build() {
 		echo "LABEL dockrev.test=1"
 		if [ -n "$health" ]; then
 			echo "HEALTHCHECK --interval=1s --timeout=3s --retries=2" \
+				"$([ "$hstart" = 0 ] || echo "--start-period=${hstart}s")" \
 				"CMD $(json_argv sh -c "$health")"
 		fi
 		if [ -n "$code" ]; then
