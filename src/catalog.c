@@ -60,10 +60,8 @@ svc_clear(struct catalog_svc *v)
 	free(v->current_digest);
 	free(v->remote_digest);
 	free(v->reason);
-	for (i = 0; i < v->ncands; i++) {
-		free(v->cands[i].tag);
-		free(v->cands[i].digest);
-	}
+	for (i = 0; i < v->ncands; i++)
+		detect_cand_clear(&v->cands[i]);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -90,10 +88,8 @@ svc_copy(struct catalog_svc *dst, const struct catalog_svc *src)
 	dst->current_digest = dup_or_null(src->current_digest);
 	dst->remote_digest = dup_or_null(src->remote_digest);
 	dst->reason = dup_or_null(src->reason);
-	for (i = 0; i < src->ncands; i++) {
-		dst->cands[i].tag = xstrdup(src->cands[i].tag);
-		dst->cands[i].digest = dup_or_null(src->cands[i].digest);
-	}
+	for (i = 0; i < src->ncands; i++)
+		detect_cand_copy(&dst->cands[i], &src->cands[i]);
 }
 
 static int
@@ -170,20 +166,13 @@ catalog_snap_from_detect(const struct detect_result *res, int64_t checked_at)
 		v->reason = dup_or_null(it->reason);
 		v->moved = it->moved;
 		/* Unfiltered: candidates a rule hid (CLI) come back. */
-		for (k = 0; k < it->ncands; k++) {
-			v->cands[v->ncands] = it->cands[k];
-			v->cands[v->ncands].tag = xstrdup(it->cands[k].tag);
-			v->cands[v->ncands++].digest =
-			    dup_or_null(it->cands[k].digest);
-		}
+		for (k = 0; k < it->ncands; k++)
+			detect_cand_copy(&v->cands[v->ncands++],
+			    &it->cands[k]);
 		for (k = 0; k < it->nignored &&
-		    v->ncands < DETECT_CANDIDATES_MAX; k++) {
-			v->cands[v->ncands] = it->ignored[k].cand;
-			v->cands[v->ncands].tag =
-			    xstrdup(it->ignored[k].cand.tag);
-			v->cands[v->ncands++].digest =
-			    dup_or_null(it->ignored[k].cand.digest);
-		}
+		    v->ncands < DETECT_CANDIDATES_MAX; k++)
+			detect_cand_copy(&v->cands[v->ncands++],
+			    &it->ignored[k].cand);
 		if (it->nignored > 0)
 			v->status = detect_restatus(v->status, v->moved,
 			    v->cands, v->ncands);
@@ -332,16 +321,6 @@ str_or_null(const char *s)
 }
 
 static json_t *
-cand_json(const struct detect_candidate *c)
-{
-	return json_pack("{s:s, s:o, s:s, s:b, s:o}", "tag", c->tag, "digest",
-	    str_or_null(c->digest), "kind", version_kind_name(c->kind),
-	    "same_level", c->same_level, "arch_match", c->arch ==
-	    DETECT_ARCH_UNKNOWN ? json_null() : json_boolean(c->arch ==
-	    DETECT_ARCH_MATCH));
-}
-
-static json_t *
 host_json(const struct platform *h)
 {
 	return json_pack("{s:o, s:o, s:o}", "os", str_or_null(h->os[0] ?
@@ -360,7 +339,7 @@ catalog_snap_to_json(const struct catalog_snap *s)
 
 		c = json_array();
 		for (k = 0; k < v->ncands; k++)
-			json_array_append_new(c, cand_json(&v->cands[k]));
+			json_array_append_new(c, detect_cand_json(&v->cands[k]));
 		ct = json_array();
 		for (k = 0; k < v->ncontainers; k++)
 			json_array_append_new(ct, json_string(v->containers[k]));
@@ -406,29 +385,6 @@ get_str(const json_t *o, const char *key, bool required, char **ret)
 }
 
 static enum dr_err
-cand_from_json(const json_t *o, struct detect_candidate *c,
-    struct dr_error *reterr)
-{
-	static const char *const kinds[] = { "major", "minor", "patch" };
-	const json_t	*am = json_object_get(o, "arch_match");
-	int		 k;
-
-	memset(c, 0, sizeof(*c));
-	if (!json_is_object(o) || !get_str(o, "tag", true, &c->tag) ||
-	    !get_str(o, "digest", false, &c->digest) ||
-	    (k = name_find(kinds, 3, json_string_value(json_object_get(o,
-	    "kind")))) < 0 || !json_is_boolean(json_object_get(o,
-	    "same_level")) || (am != NULL && !json_is_null(am) &&
-	    !json_is_boolean(am)))
-		return dr_fail(reterr, DR_EINVAL, "snapshot: bad candidate");
-	c->kind = (enum version_kind)k;
-	c->same_level = json_is_true(json_object_get(o, "same_level"));
-	c->arch = am == NULL || json_is_null(am) ? DETECT_ARCH_UNKNOWN :
-	    json_is_true(am) ? DETECT_ARCH_MATCH : DETECT_ARCH_MISMATCH;
-	return DR_OK;
-}
-
-static enum dr_err
 svc_from_json(const json_t *o, struct catalog_svc *v, struct dr_error *reterr)
 {
 	static const char *const statuses[] = { "up_to_date",
@@ -436,7 +392,6 @@ svc_from_json(const json_t *o, struct catalog_svc *v, struct dr_error *reterr)
 	const json_t	*a, *x;
 	size_t		 i;
 	int		 k, st;
-	enum dr_err	 err;
 
 	memset(v, 0, sizeof(*v));
 	if (!json_is_object(o) || !get_str(o, "stack", true, &v->stack) ||
@@ -472,12 +427,10 @@ svc_from_json(const json_t *o, struct catalog_svc *v, struct dr_error *reterr)
 	    DETECT_CANDIDATES_MAX))
 		return dr_fail(reterr, DR_EINVAL, "snapshot: bad candidates");
 	json_array_foreach(a, i, x) {
-		if ((err = cand_from_json(x, &v->cands[v->ncands], reterr)) !=
-		    DR_OK) {
-			free(v->cands[v->ncands].tag);
-			free(v->cands[v->ncands].digest);
-			return err;
-		}
+		if (detect_cand_from_json(x, &v->cands[v->ncands], NULL) !=
+		    DR_OK)
+			return dr_fail(reterr, DR_EINVAL, "snapshot: bad "
+			    "candidate");
 		v->ncands++;
 	}
 	return DR_OK;
@@ -805,10 +758,10 @@ catalog_svc_json(const struct catalog_svc *v, const struct catalog_rules *b)
 	svc_view(v, b, &w);
 	c = json_array();
 	for (k = 0; k < w.nvis; k++)
-		json_array_append_new(c, cand_json(&w.vis[k]));
+		json_array_append_new(c, detect_cand_json(&w.vis[k]));
 	ig = json_array();
 	for (k = 0; k < w.nign; k++) {
-		x = cand_json(w.ign[k]);
+		x = detect_cand_json(w.ign[k]);
 		json_object_set_new(x, "rule", json_pack("{s:I, s:s, s:s}",
 		    "id", (json_int_t)w.ign_rule[k]->r.id, "kind",
 		    store_rule_kind_name(w.ign_rule[k]->r.kind), "value",
@@ -822,12 +775,12 @@ catalog_svc_json(const struct catalog_svc *v, const struct catalog_rules *b)
 	for (k = 0; k < v->ncontainers; k++)
 		json_array_append_new(ct, json_string(v->containers[k]));
 	if (w.best >= 0)
-		best = cand_json(&w.vis[w.best]);
+		best = detect_cand_json(&w.vis[w.best]);
 	else if (w.status == DETECT_UPDATE_AVAILABLE && v->moved)
 		/* The same tag moved: update pulls it again. */
-		best = json_pack("{s:s, s:o, s:s, s:b, s:b}", "tag", v->tag,
-		    "digest", str_or_null(v->remote_digest), "kind", "digest",
-		    "same_level", 1, "arch_match", 1);
+		best = json_pack("{s:s, s:o, s:s, s:b, s:b, s:n}", "tag",
+		    v->tag, "digest", str_or_null(v->remote_digest), "kind",
+		    "digest", "same_level", 1, "arch_match", 1, "platforms");
 	else
 		best = json_null();
 	o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:s, s:o, "
@@ -849,7 +802,7 @@ catalog_preview(const struct catalog_svc *v, const struct ignore_rule *ir)
 
 	for (k = 0; v != NULL && k < v->ncands; k++)
 		if (ignore_rule_match(ir, v->cands[k].tag))
-			json_array_append_new(a, cand_json(&v->cands[k]));
+			json_array_append_new(a, detect_cand_json(&v->cands[k]));
 	return a;
 }
 

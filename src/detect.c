@@ -339,6 +339,7 @@ detect_cand(struct work *w, size_t i, const struct platform *host,
 	struct detect_candidate	*cd = &w->item->cands[i];
 	struct manifest		 m;
 	struct dr_error		 e;
+	struct buf		 pb;
 	const char		*msg;
 	size_t			 k;
 	bool			 known = false;
@@ -356,8 +357,18 @@ detect_cand(struct work *w, size_t i, const struct platform *host,
 		return;
 	}
 	if (m.is_index) {
-		for (k = 0; k < m.nchildren; k++)
-			known |= m.children[k].has_platform;
+		buf_init(&pb, 64);
+		for (k = 0; k < m.nchildren; k++) {
+			if (!m.children[k].has_platform)
+				continue;
+			if (known)
+				buf_addc(&pb, ',');
+			platform_format(&m.children[k].platform, &pb);
+			known = true;
+		}
+		if (known)
+			cd->platforms = xstrdup(buf_str(&pb));
+		buf_done(&pb);
 		cd->arch = manifest_find_platform(&m, host) != NULL ?
 		    DETECT_ARCH_MATCH : known ? DETECT_ARCH_MISMATCH :
 		    DETECT_ARCH_UNKNOWN;
@@ -373,6 +384,7 @@ detect_blob(struct work *w, size_t i, const struct platform *host)
 	struct detect_candidate	*cd = &w->item->cands[i];
 	struct platform		 p;
 	struct dr_error		 e;
+	struct buf		 pb;
 	const char		*msg;
 
 	if (registry_req_err(w->cand_blob[i], &msg) != DR_OK) {
@@ -387,6 +399,10 @@ detect_blob(struct work *w, size_t i, const struct platform *host)
 	}
 	cd->arch = platform_match(host, &p) ? DETECT_ARCH_MATCH :
 	    DETECT_ARCH_MISMATCH;
+	buf_init(&pb, 32);
+	platform_format(&p, &pb);
+	cd->platforms = xstrdup(buf_str(&pb));
+	buf_done(&pb);
 }
 
 /*
@@ -657,13 +673,10 @@ detect_result_free(struct detect_result *res)
 		free(it->reason);
 		free(it->current_digest);
 		free(it->remote_digest);
-		for (k = 0; k < it->ncands; k++) {
-			free(it->cands[k].tag);
-			free(it->cands[k].digest);
-		}
+		for (k = 0; k < it->ncands; k++)
+			detect_cand_clear(&it->cands[k]);
 		for (k = 0; k < it->nignored; k++) {
-			free(it->ignored[k].cand.tag);
-			free(it->ignored[k].cand.digest);
+			detect_cand_clear(&it->ignored[k].cand);
 			free(it->ignored[k].rule_kind);
 			free(it->ignored[k].rule_value);
 			free(it->ignored[k].reason);
@@ -735,14 +748,120 @@ json_str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+void
+detect_cand_copy(struct detect_candidate *dst,
+    const struct detect_candidate *src)
+{
+	*dst = *src;
+	dst->tag = xstrdup(src->tag);
+	dst->digest = src->digest ? xstrdup(src->digest) : NULL;
+	dst->platforms = src->platforms ? xstrdup(src->platforms) : NULL;
+}
+
+void
+detect_cand_clear(struct detect_candidate *c)
+{
+	free(c->tag);
+	free(c->digest);
+	free(c->platforms);
+	memset(c, 0, sizeof(*c));
+}
+
 static json_t *
+platforms_json(const char *list)
+{
+	json_t		*a;
+	const char	*p, *comma;
+
+	if (list == NULL)
+		return json_null();
+	a = json_array();
+	for (p = list; *p != '\0'; p = *comma ? comma + 1 : comma) {
+		comma = p + strcspn(p, ",");
+		json_array_append_new(a, json_stringn(p, (size_t)(comma - p)));
+	}
+	return a;
+}
+
+json_t *
 detect_cand_json(const struct detect_candidate *c)
 {
-	return json_pack("{s:s, s:o, s:s, s:b, s:o}", "tag", c->tag,
+	return json_pack("{s:s, s:o, s:s, s:b, s:o, s:o}", "tag", c->tag,
 	    "digest", json_str_or_null(c->digest), "kind",
 	    version_kind_name(c->kind), "same_level", c->same_level,
 	    "arch_match", c->arch == DETECT_ARCH_UNKNOWN ? json_null() :
-	    json_boolean(c->arch == DETECT_ARCH_MATCH));
+	    json_boolean(c->arch == DETECT_ARCH_MATCH), "platforms",
+	    platforms_json(c->platforms));
+}
+
+/* A member that is a string, or absent/null when optional. */
+static bool
+cand_str(const json_t *o, const char *key, bool required, char **ret)
+{
+	const json_t	*v = json_object_get(o, key);
+
+	*ret = NULL;
+	if (v == NULL || json_is_null(v))
+		return !required;
+	if (!json_is_string(v))
+		return false;
+	*ret = xstrdup(json_string_value(v));
+	return true;
+}
+
+/* Joins a JSON array of platforms; false unless each is one. */
+static bool
+cand_platforms(const json_t *a, char **ret)
+{
+	struct platform	 p;
+	struct buf	 b;
+	const json_t	*x;
+	size_t		 i;
+
+	*ret = NULL;
+	if (a == NULL || json_is_null(a))
+		return true;
+	if (!json_is_array(a) || json_array_size(a) == 0 ||
+	    json_array_size(a) > DETECT_PLATFORMS_MAX)
+		return false;
+	buf_init(&b, 64);
+	json_array_foreach(a, i, x) {
+		if (!json_is_string(x) || !platform_parse(span_str(
+		    json_string_value(x)), &p)) {
+			buf_done(&b);
+			return false;
+		}
+		if (i > 0)
+			buf_addc(&b, ',');
+		platform_format(&p, &b);
+	}
+	*ret = xstrdup(buf_str(&b));
+	buf_done(&b);
+	return true;
+}
+
+enum dr_err
+detect_cand_from_json(const json_t *o, struct detect_candidate *c,
+    struct dr_error *reterr)
+{
+	const json_t	*am = json_object_get(o, "arch_match");
+	const char	*kind;
+
+	memset(c, 0, sizeof(*c));
+	kind = json_string_value(json_object_get(o, "kind"));
+	if (!json_is_object(o) || !cand_str(o, "tag", true, &c->tag) ||
+	    !cand_str(o, "digest", false, &c->digest) || kind == NULL ||
+	    !version_kind_parse(kind, &c->kind) ||
+	    !json_is_boolean(json_object_get(o, "same_level")) ||
+	    (am != NULL && !json_is_null(am) && !json_is_boolean(am)) ||
+	    !cand_platforms(json_object_get(o, "platforms"), &c->platforms)) {
+		detect_cand_clear(c);
+		return dr_fail(reterr, DR_EINVAL, "bad candidate");
+	}
+	c->same_level = json_is_true(json_object_get(o, "same_level"));
+	c->arch = am == NULL || json_is_null(am) ? DETECT_ARCH_UNKNOWN :
+	    json_is_true(am) ? DETECT_ARCH_MATCH : DETECT_ARCH_MISMATCH;
+	return DR_OK;
 }
 
 json_t *

@@ -22,6 +22,7 @@
 #include "version.h"
 
 #define DETECT_CANDIDATES_MAX	6
+#define DETECT_PLATFORMS_MAX	64	/* in a candidate read back from JSON */
 
 enum detect_status {
 	DETECT_UP_TO_DATE,
@@ -42,6 +43,10 @@ struct detect_candidate {
 	enum version_kind	 kind;
 	bool			 same_level;
 	enum detect_arch	 arch;
+	/* The platforms the candidate is built for, "os/arch[/variant]"
+	 * joined by ",", in the manifest's order (attestations left out);
+	 * NULL when unknown (the manifest or its config was not read). */
+	char			*platforms;
 };
 
 /* A candidate an ignore rule hid (see detect_ignore). */
@@ -131,6 +136,17 @@ enum detect_status detect_restatus(enum detect_status cur, bool moved,
  */
 ssize_t		detect_best(const struct detect_candidate *cands, size_t n,
 		    bool allow_mismatch);
+/* Deep copy and release of a candidate. */
+void		 detect_cand_copy(struct detect_candidate *dst,
+		    const struct detect_candidate *src);
+void		 detect_cand_clear(struct detect_candidate *);
+/* A candidate as JSON: {tag, digest, kind, same_level, arch_match,
+ * platforms} (docs/check-json.md). */
+json_t		*detect_cand_json(const struct detect_candidate *);
+/* Parses what detect_cand_json wrote into ret (zeroed first; cleared on
+ * failure); a missing "platforms" is unknown.  DR_EINVAL when malformed. */
+enum dr_err	 detect_cand_from_json(const json_t *,
+		    struct detect_candidate *ret, struct dr_error *reterr);
 /* The result in the documented JSON shape (docs/check-json.md). */
 json_t		*detect_result_json(const struct detect_result *);
 

@@ -331,6 +331,20 @@ version_kind_name(enum version_kind kind)
 	return version_kind_names[kind];
 }
 
+bool
+version_kind_parse(const char *s, enum version_kind *ret)
+{
+	size_t	i;
+
+	for (i = 0; s != NULL && i < sizeof(version_kind_names) /
+	    sizeof(version_kind_names[0]); i++)
+		if (strcmp(s, version_kind_names[i]) == 0) {
+			*ret = (enum version_kind)i;
+			return true;
+		}
+	return false;
+}
+
 struct version_best {
 	bool		set;
 	size_t		idx;

@@ -90,6 +90,8 @@ bool	version_newer(const struct version *cur, const struct version *cand,
 void	version_format(const struct version *v, struct buf *);
 
 const char *version_kind_name(enum version_kind);
+/* The kind named s ("major", "minor", "patch"); false when none. */
+bool	version_kind_parse(const char *s, enum version_kind *ret);
 
 /*
  * Picks the candidates to propose from a tag list: among the tags newer

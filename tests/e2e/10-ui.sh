@@ -120,7 +120,7 @@ for s in a/web b/bad; do
 done
 
 # ---- the browser ------------------------------------------------------------------
-E2E_URL=$URL E2E_STACK=${P}a E2E_WEB=web E2E_BAD_STACK=${P}b E2E_BAD=bad \
+E2E_URL=$URL E2E_HOST_PLATFORM=$(host_platform) E2E_STACK=${P}a E2E_WEB=web E2E_BAD_STACK=${P}b E2E_BAD=bad \
 	E2E_SHOTS=$SHOTS \
 	E2E_DAEMON_PID=$daemon node "$T_ROOT/tests/e2e/ui.mjs" \
 	>"$T_TMP/browser.out" 2>&1

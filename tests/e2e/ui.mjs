@@ -22,6 +22,7 @@ const URL = process.env.E2E_URL;
 const STACK = process.env.E2E_STACK;
 const WEB = process.env.E2E_WEB ?? "web";
 const BAD = process.env.E2E_BAD ?? "bad";
+const HOST_PLATFORM = process.env.E2E_HOST_PLATFORM ?? "linux/amd64";
 const BAD_STACK = process.env.E2E_BAD_STACK ?? STACK;
 const SHOTS = process.env.E2E_SHOTS ?? join(root, "docs/screenshots");
 const JOB_TIMEOUT = 120_000;
@@ -220,6 +221,16 @@ await test("an ignore rule hides a candidate and shows why", async () => {
   await page.locator('[data-testid=candidate][data-tag="2.0"]').waitFor({ state: "detached" });
   await page.locator('[data-testid=candidate][data-tag="1.1"]').waitFor();
   await page.getByTestId("rule").filter({ hasText: "exact 2.0" }).waitFor();
+});
+
+await test("the service page lists each candidate's platforms", async () => {
+  const c = page.locator('[data-testid=candidate][data-tag="1.1"]');
+  await c.waitFor();
+  const list = c.getByRole("list", { name: "platforms of 1.1" });
+  const items = await list.getByRole("listitem").allInnerTexts();
+  assert(items.length === 1 && items[0].trim() === HOST_PLATFORM, `platforms of 1.1: ${JSON.stringify(items)}, want ["${HOST_PLATFORM}"]`);
+  const ign = page.locator('[data-testid=ignored][data-tag="2.0"]');
+  assert((await ign.getByTestId("platforms").innerText()).includes(HOST_PLATFORM), "the ignored candidate's platforms too");
 });
 
 await test("light and dark screenshots of the service page", async () => {

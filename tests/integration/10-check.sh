@@ -121,7 +121,9 @@ is "host platform" "$(jq -r '.host.os + "/" + .host.arch' "$J")" "$(host_platfor
 is "item keys" "$(item c-app 'keys | tojson')" \
 	'["candidates","container","current_digest","ignored","image","reason","remote_digest","service","stack","status"]'
 is "candidate keys" "$(item c-app '.candidates[0] | keys | tojson')" \
-	'["arch_match","digest","kind","same_level","tag"]'
+	'["arch_match","digest","kind","platforms","same_level","tag"]'
+is "a single-platform candidate lists the host platform" \
+	"$(item c-app '.candidates[0].platforms | tojson')" "[\"$(host_platform)\"]"
 is "stats keys" "$(jq -c '.stats | keys' "$J")" '["duration_ms","images","registry_requests"]'
 is "image as configured" "$(item c-app .image)" "$R/app:5.2"
 is "standalone: stack null" "$(item c-app .stack)" null

@@ -10,6 +10,7 @@ P=it30-$$
 J=$T_TMP/check.json
 item() { jq -r --arg n "$1" ".items[] | select(.container == \$n) | ${2:-.}" "$J"; }
 cands() { item "$1" '[.candidates[] | .tag + ":" + (.arch_match|tostring)] | join(" ")'; }
+plats() { item "$1" '.candidates[0].platforms | if . == null then "null" else join(" ") end'; }
 check() {
 	"$DOCKREV" check --json "$@" >"$J" 2>"$T_TMP/check.err"
 	is "dockrev check exits 0" "$?" 0
@@ -82,4 +83,20 @@ is "... and no update" "$(item m-c2 .status)" up_to_date
 is "index with our platform: arch_match true" "$(cands m-c3)" "1.1:true"
 is "... and an update" "$(item m-c3 .status)" update_available
 like "candidate digest is the index digest" "$(item m-c3 '.candidates[0].digest')" '^sha256:'
+is "single-platform candidate: its config's platform" "$(plats m-c1)" "linux/arm64"
+is "OCI index candidate: each child's platform, in order" "$(plats m-c2)" \
+	"linux/arm64 linux/arm/v7"
+is "list candidate: the host's platform and arm64" "$(plats m-c3)" "$plat linux/arm64"
+
+# ---- a candidate index with attestations and a normalised platform ----------------
+img_build "$R/$P/c4:1.0" --marker c40 >/dev/null
+z0=$(img_build "$R/$P/c4:z-host" --marker c41)
+z1=$(img_push_platform_manifest --oci "$R" "$P/c4" z-arm64 linux aarch64)
+z2=$(img_push_platform_manifest --oci "$R" "$P/c4" z-armhf linux armhf)
+img_push_index "$R" "$P/c4" 1.1 --oci --attest "$z0" "$z1" "$z2" >/dev/null
+run_ctr m-c4 "$R/$P/c4:1.0" >/dev/null
+check
+is "attestations left out, aarch64/armhf normalised" "$(plats m-c4)" \
+	"$plat linux/arm64 linux/arm/v7"
+is "... and it matches the host" "$(cands m-c4)" "1.1:true"
 finish

@@ -35,9 +35,11 @@ static const char fixture[] =
     " \"status\":\"update_available\",\"reason\":null,\"moved\":false,"
     " \"candidates\":["
     "  {\"tag\":\"6.0\",\"digest\":\"sha256:60\",\"kind\":\"major\","
-    "   \"same_level\":true,\"arch_match\":true},"
+    "   \"same_level\":true,\"arch_match\":true,"
+    "   \"platforms\":[\"linux/amd64\",\"linux/aarch64\",\"linux/arm/v7\"]},"
     "  {\"tag\":\"5.5\",\"digest\":\"sha256:55\",\"kind\":\"minor\","
-    "   \"same_level\":true,\"arch_match\":false},"
+    "   \"same_level\":true,\"arch_match\":false,"
+    "   \"platforms\":[\"linux/arm/v7\"]},"
     "  {\"tag\":\"5.4\",\"digest\":\"sha256:54\",\"kind\":\"minor\","
     "   \"same_level\":true,\"arch_match\":true},"
     "  {\"tag\":\"5.3\",\"digest\":\"sha256:53\",\"kind\":\"minor\","
@@ -88,6 +90,23 @@ tags_of(const json_t *a)
 		buf_printf(&b, "%s%s", i ? "," : "", json_string_value(
 		    json_object_get(v, "tag")));
 	return buf_steal(&b);
+}
+
+/* A candidate's platforms, space-joined; "null" when null. */
+static const char *
+plats_of(const json_t *c)
+{
+	static char	 out[256];
+	const json_t	*a = json_object_get(c, "platforms"), *v;
+	size_t		 i, n = 0;
+
+	if (json_is_null(a))
+		return "null";
+	out[0] = '\0';
+	json_array_foreach(a, i, v)
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s",
+		    i ? " " : "", json_string_value(v));
+	return out;
 }
 
 struct rule_in {
@@ -252,6 +271,13 @@ test_doc(struct store *st, const struct catalog_snap *snap)
 	CHECK_STREQ(json_string_value(json_object_get(x, "name")), "web");
 	CHECK_INTEQ(json_array_size(json_object_get(x, "containers")), 2);
 	CHECK_STREQ(json_string_value(json_object_get(x, "tag")), "5.2");
+	/* Each candidate's platforms, normalised (aarch64 -> arm64); null
+	 * when unknown. */
+	s0 = json_object_get(x, "candidates");
+	CHECK_STREQ(plats_of(json_array_get(s0, 0)),
+	    "linux/amd64 linux/arm64 linux/arm/v7");
+	CHECK_STREQ(plats_of(json_array_get(s0, 1)), "linux/arm/v7");
+	CHECK_STREQ(plats_of(json_array_get(s0, 2)), "null");
 	json_decref(d);
 
 	/* A moved tag: best is the same tag at the new digest. */
@@ -334,6 +360,17 @@ test_bad_snapshots(void)
 		"\"image\":\"x\",\"kind\":\"compose\",\"status\":\"up_to_date\","
 		"\"candidates\":[{\"tag\":\"1\",\"kind\":\"huge\","
 		"\"same_level\":true}]}]}",
+#define BAD_PLATFORMS(p) \
+		"{\"version\":1,\"services\":[{\"stack\":\"a\",\"name\":\"b\"," \
+		"\"image\":\"x\",\"kind\":\"compose\",\"status\":\"up_to_date\"," \
+		"\"candidates\":[{\"tag\":\"1\",\"kind\":\"major\"," \
+		"\"same_level\":true,\"platforms\":" p "}]}]}"
+		BAD_PLATFORMS("\"linux/amd64\""),
+		BAD_PLATFORMS("[]"),
+		BAD_PLATFORMS("[\"linux\"]"),
+		BAD_PLATFORMS("[\"linux/amd64,linux/arm64\"]"),
+		BAD_PLATFORMS("[\"linux/amd64\",7]"),
+#undef BAD_PLATFORMS
 	};
 	struct catalog_snap	*s;
 	struct dr_error		 e;

@@ -3,7 +3,7 @@
 // with a live preview, per-service settings and this service's jobs.
 import { useEffect, useState } from "react";
 import { api, type Candidate, type Rule, type ServiceDetail, type ServiceSettings } from "./api";
-import { CandidateBadges, Digest, ErrorAlert, Loading, StatusBadge, useLoad } from "./components";
+import { CandidateBadges, Digest, ErrorAlert, Loading, Platforms, StatusBadge, useLoad } from "./components";
 import { JobTable } from "./Jobs";
 import { stackLabel } from "./Overview";
 import { href } from "./router";
@@ -49,7 +49,7 @@ function CandidateList({ svc, onUpdate }: { svc: ServiceDetail; onUpdate: (t: Up
             </button>
           </div>
           <Digest d={c.digest} full label={`digest of ${c.tag}`} />
-          {c.platforms && c.platforms.length > 0 && <div className="text-xs text-base-content/70">platforms: {c.platforms.join(", ")}</div>}
+          <Platforms c={c} />
         </li>
       ))}
     </ul>
@@ -71,6 +71,7 @@ function IgnoredList({ svc }: { svc: ServiceDetail }) {
             {c.reason ? <>: {c.reason}</> : null}
           </div>
           <Digest d={c.digest} full label={`digest of ${c.tag}`} />
+          <Platforms c={c} />
         </li>
       ))}
     </ul>

@@ -9,7 +9,8 @@ export interface Candidate {
   kind: Kind;
   same_level: boolean;
   arch_match: boolean | null;
-  platforms?: string[];
+  // os/arch[/variant] the image is built for; null when unknown
+  platforms: string[] | null;
 }
 
 export interface IgnoredCandidate extends Candidate {

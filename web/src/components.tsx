@@ -150,6 +150,27 @@ export function Digest({ d, full = false, label = "digest" }: { d: string | null
   );
 }
 
+// The platforms a candidate is built for (the arch badge says whether the
+// host's is among them).
+export function Platforms({ c }: { c: Candidate }) {
+  return (
+    <div className="flex flex-wrap items-center gap-1 text-xs" data-testid="platforms">
+      <span className="text-base-content/70">Platforms:</span>
+      {c.platforms === null ? (
+        <span className="text-base-content/70">unknown</span>
+      ) : (
+        <ul className="inline-flex flex-wrap gap-1" aria-label={`platforms of ${c.tag}`}>
+          {c.platforms.map((p) => (
+            <li key={p} className="badge badge-sm badge-ghost mono">
+              {p}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 export function CandidateBadges({ c }: { c: Candidate }) {
   return (
     <span className="inline-flex flex-wrap items-center gap-1">
