@@ -763,7 +763,10 @@ store_job_step_end(struct store *s, int64_t step_id,
 	    (err = store_check_text("step error", error, false, reterr)) !=
 	    DR_OK)
 		return err;
-	if ((err = store_tx_begin(s, reterr)) != DR_OK)
+	/* Lazy: the next step's intent, committed synced before its
+	 * Docker call, makes this end durable; a crash before that leaves an
+	 * intent, which recovery reconciles with Docker. */
+	if ((err = store_tx_begin_lazy(s, reterr)) != DR_OK)
 		return err;
 	if ((err = store_prepare(s, "SELECT st.status, j.state FROM "
 	    "job_steps st JOIN jobs j ON j.id = st.job_id WHERE st.id = ?1",
@@ -1015,7 +1018,8 @@ store_job_log_append(struct store *s, int64_t job_id,
 	for (i = 0; i < n; i++)
 		if ((unsigned)lines[i].stream >= STORE_LOG_STREAM_COUNT)
 			return dr_fail(reterr, DR_EINVAL, "bad log stream");
-	if ((err = store_tx_begin(s, reterr)) != DR_OK)
+	/* Lazy: a log line may be lost with a power cut, never a step. */
+	if ((err = store_tx_begin_lazy(s, reterr)) != DR_OK)
 		return err;
 	if ((err = store_prepare(s, "SELECT state, log_lines, log_bytes, "
 	    "log_dropped_lines, log_dropped_bytes, log_truncated FROM jobs "

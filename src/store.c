@@ -30,6 +30,7 @@ struct store {
 	int			 busy_ms;
 	int			 tx_depth;	/* 0: autocommit */
 	bool			 tx_read;	/* the outermost is BEGIN */
+	bool			 tx_lazy;	/* the outermost commits unsynced */
 	struct store_stmt	*stmts;
 	size_t			 nstmts;
 };
@@ -566,8 +567,28 @@ store_check_json(const char *field, const char *s, struct dr_error *reterr)
 	return DR_OK;
 }
 
+/* PRAGMA synchronous, FULL (the default) or NORMAL; outside a
+ * transaction only. */
+static void
+store_set_sync(struct store *s, bool full)
+{
+	sqlite3_exec(s->db, full ? "PRAGMA synchronous = FULL" :
+	    "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+}
+
+/* After the outermost transaction ends: back to synced commits. */
+static void
+store_tx_closed(struct store *s)
+{
+	if (s->tx_depth == 0 && s->tx_lazy) {
+		s->tx_lazy = false;
+		store_set_sync(s, true);
+	}
+}
+
 static enum dr_err
-store_tx_open(struct store *s, bool write, struct dr_error *reterr)
+store_tx_open(struct store *s, bool write, bool lazy,
+    struct dr_error *reterr)
 {
 	sqlite3_stmt	*st;
 	const char	*sql;
@@ -582,9 +603,15 @@ store_tx_open(struct store *s, bool write, struct dr_error *reterr)
 		sql = "BEGIN IMMEDIATE";
 	else
 		sql = "BEGIN";
+	if (s->tx_depth == 0 && lazy) {
+		s->tx_lazy = true;
+		store_set_sync(s, false);
+	}
 	if ((err = store_prepare(s, sql, &st, reterr)) != DR_OK ||
-	    (err = store_exec(s, st, reterr)) != DR_OK)
+	    (err = store_exec(s, st, reterr)) != DR_OK) {
+		store_tx_closed(s);
 		return err;
+	}
 	if (s->tx_depth++ == 0)
 		s->tx_read = !write;
 	return DR_OK;
@@ -593,13 +620,19 @@ store_tx_open(struct store *s, bool write, struct dr_error *reterr)
 enum dr_err
 store_tx_begin(struct store *s, struct dr_error *reterr)
 {
-	return store_tx_open(s, true, reterr);
+	return store_tx_open(s, true, false, reterr);
+}
+
+enum dr_err
+store_tx_begin_lazy(struct store *s, struct dr_error *reterr)
+{
+	return store_tx_open(s, true, true, reterr);
 }
 
 enum dr_err
 store_tx_begin_read(struct store *s, struct dr_error *reterr)
 {
-	return store_tx_open(s, false, reterr);
+	return store_tx_open(s, false, false, reterr);
 }
 
 void
@@ -611,11 +644,14 @@ store_tx_rollback(struct store *s)
 		return;
 	s->tx_depth--;
 	/* SQLite may already have rolled back after an I/O error. */
-	if (sqlite3_get_autocommit(s->db))
+	if (sqlite3_get_autocommit(s->db)) {
+		store_tx_closed(s);
 		return;
+	}
 	if (s->tx_depth == 0) {
 		if (store_prepare(s, "ROLLBACK", &st, NULL) == DR_OK)
 			store_exec(s, st, NULL);
+		store_tx_closed(s);
 		return;
 	}
 	if (store_prepare(s, "ROLLBACK TO store", &st, NULL) == DR_OK)
@@ -635,6 +671,7 @@ store_tx_commit(struct store *s, struct dr_error *reterr)
 		    "transaction");
 	if (sqlite3_get_autocommit(s->db)) {
 		s->tx_depth--;
+		store_tx_closed(s);
 		return dr_fail(reterr, DR_EIO, "the transaction was rolled "
 		    "back by an earlier error");
 	}
@@ -647,6 +684,7 @@ store_tx_commit(struct store *s, struct dr_error *reterr)
 		return err;
 	}
 	s->tx_depth--;
+	store_tx_closed(s);
 	return DR_OK;
 }
 

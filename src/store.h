@@ -93,8 +93,15 @@ enum dr_err	store_schema_version(struct store *, int *ret,
  * the caller's outermost commit (journal steps need their own commit:
  * do not wrap them).  store_tx_end() commits when err is DR_OK and rolls
  * back otherwise, returning err or the commit's own failure.
+ *
+ * store_tx_begin_lazy() is store_tx_begin() for writes that may be lost
+ * with a power cut (log lines, a step's outcome): its outermost commit is
+ * not synced (PRAGMA synchronous = NORMAL, atomic and ordered all the
+ * same); the next synced commit, which writes the WAL after it, makes it
+ * durable too.  Inside another transaction it is a savepoint of that one.
  */
 enum dr_err	store_tx_begin(struct store *, struct dr_error *reterr);
+enum dr_err	store_tx_begin_lazy(struct store *, struct dr_error *reterr);
 enum dr_err	store_tx_commit(struct store *, struct dr_error *reterr);
 void		store_tx_rollback(struct store *);
 enum dr_err	store_tx_end(struct store *, enum dr_err err,

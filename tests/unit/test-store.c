@@ -246,6 +246,21 @@ test_open_errors(void)
 	free(path);
 }
 
+/* The connection's PRAGMA synchronous. */
+static int
+sync_mode(struct store *s)
+{
+	sqlite3_stmt	*st;
+	int		 v = -1;
+
+	if (store_prepare(s, "PRAGMA synchronous", &st, NULL) == DR_OK) {
+		if (store_step(s, st) == SQLITE_ROW)
+			v = sqlite3_column_int(st, 0);
+		store_done(st);
+	}
+	return v;
+}
+
 static void
 test_transactions(void)
 {
@@ -289,6 +304,31 @@ test_transactions(void)
 
 	CHECK_INTEQ(store_tx_commit(s, &e), DR_EINTERNAL);
 	store_tx_rollback(s);	/* nothing open: a no-op */
+
+	/* Lazy: NORMAL inside (2 is FULL, 1 NORMAL), FULL again after a
+	 * commit or a rollback; inside a synced transaction it changes
+	 * nothing; what it commits is there. */
+	CHECK_INTEQ(sync_mode(s), 2);
+	CHECK_INTEQ(store_tx_begin_lazy(s, &e), DR_OK);
+	CHECK_INTEQ(sync_mode(s), 1);
+	CHECK((b = new_job(s, "lazy")) > 0);
+	CHECK_INTEQ(store_tx_commit(s, &e), DR_OK);
+	CHECK_INTEQ(sync_mode(s), 2);
+	CHECK(job_exists(s, b));
+	CHECK_INTEQ(store_tx_begin_lazy(s, &e), DR_OK);
+	CHECK((c = new_job(s, "lazy-rolled-back")) > 0);
+	store_tx_rollback(s);
+	CHECK(!job_exists(s, c));
+	CHECK_INTEQ(sync_mode(s), 2);
+	CHECK_INTEQ(store_tx_begin(s, &e), DR_OK);
+	CHECK_INTEQ(store_tx_begin_lazy(s, &e), DR_OK);
+	CHECK_INTEQ(sync_mode(s), 2);
+	CHECK_INTEQ(store_tx_commit(s, &e), DR_OK);
+	CHECK_INTEQ(store_tx_commit(s, &e), DR_OK);
+	CHECK_INTEQ(sync_mode(s), 2);
+	store_close(s);
+	CHECK_INTEQ(store_open(path, &s, &e), DR_OK);
+	CHECK(job_exists(s, b));
 	store_close(s);
 
 	/* Closing with a transaction open rolls it back. */
