@@ -118,6 +118,27 @@ struct tstream {
 
 static int	streams_done;
 static pthread_mutex_t streams_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t streams_cv = PTHREAD_COND_INITIALIZER;
+
+/* streams_done once it reaches want, or after 10 s: a server thread
+ * frees a stream after its last byte went out, so the client may have
+ * it all before the free ran. */
+static int
+streams_done_wait(int want)
+{
+	struct timespec	until;
+	int		n;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&streams_mu);
+	while (streams_done < want && pthread_cond_timedwait(&streams_cv,
+	    &streams_mu, &until) == 0)
+		;
+	n = streams_done;
+	pthread_mutex_unlock(&streams_mu);
+	return n;
+}
 
 static long
 ms_since(const struct timespec *t)
@@ -164,6 +185,7 @@ ts_done(void *arg)
 	free(arg);
 	pthread_mutex_lock(&streams_mu);
 	streams_done++;
+	pthread_cond_broadcast(&streams_cv);
 	pthread_mutex_unlock(&streams_mu);
 }
 
@@ -693,9 +715,7 @@ test_streams(void)
 		CHECK(sr[i].ms >= 240);
 		reply_done(&sr[i].r);
 	}
-	pthread_mutex_lock(&streams_mu);
-	CHECK_INTEQ(streams_done, 4);
-	pthread_mutex_unlock(&streams_mu);
+	CHECK_INTEQ(streams_done_wait(4), 4);
 }
 
 int
@@ -764,9 +784,7 @@ main(void)
 		CHECK_INTEQ(fr[i].r.status, 200);
 		reply_done(&fr[i].r);
 	}
-	pthread_mutex_lock(&streams_mu);
-	CHECK_INTEQ(streams_done, 8);
-	pthread_mutex_unlock(&streams_mu);
+	CHECK_INTEQ(streams_done_wait(8), 8);
 
 	/* The access log: one JSON line per request, no query string, the
 	 * user and never another header's value. */
