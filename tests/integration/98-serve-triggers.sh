@@ -288,9 +288,17 @@ sleep 1.5
 is "three days later: one more, missed runs not replayed" "$(sched_checks)" 2
 
 # ---- kill -9 the daemon in the middle of a job ----------------------------------
+t0=$(date +%s%N)
 r=$(req POST /api/v1/update "{\"scope\":\"service\",\"target\":\"_/$P-slow\"}")
 slow_job=$(body "$r" | jq -r '.jobs[0]')
+t1=$(date +%s%N)
+is "the slow update: 202, a new job" "$(code "$r") $(body "$r" | jq -c .joined)" "202 false"
 wait_for 30 test "$(job_state "$slow_job")" = running
+echo "# slow job $slow_job: POST took $(((t1 - t0) / 1000000)) ms, running after $((($(date +%s%N) - t1) / 1000000)) ms more"
+if ! is "the slow job runs" "$(job_state "$slow_job")" running; then
+	curl -s "$BASE/api/v1/jobs/$slow_job" | jq -c '{state, summary, steps: [.steps[]? | .name]}' | sed 's/^/#   /'
+	curl -s "$BASE/api/v1/jobs/$slow_job/logs?limit=50" | jq -r '.lines[]?.line' | sed 's/^/#   log: /'
+fi
 r=$(req DELETE "/api/v1/containers/$P-slow")
 is "delete while its job runs: 409" "$(code "$r")" 409
 is "stop while its job runs: 409" "$(code "$(req POST "/api/v1/containers/$P-slow/stop")")" 409
