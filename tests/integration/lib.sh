@@ -148,6 +148,12 @@ t_exit() {
 		test_cleanup >/dev/null 2>&1 || true
 	fi
 	rm_labelled "dockrev.test.script=$T_ID" 2>/dev/null
+	if [ "$T_FAIL" -gt 0 ] || [ "$T_FINISHED" = 0 ]; then
+		# Keep what a failed run wrote (logs, state file) for a look.
+		local keep=${TMPDIR:-/tmp}/dockrev-failed-$T_NAME
+		rm -rf "$keep"
+		mv "$T_TMP" "$keep" 2>/dev/null && echo "# kept $keep"
+	fi
 	rm -rf "$T_TMP"
 	if [ "$T_FINISHED" = 0 ]; then
 		printf 'not ok - %s ended before finish (exit %s)\n' "$T_NAME" "$rc"
