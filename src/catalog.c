@@ -11,6 +11,7 @@
 
 #include "health.h"
 #include "imageref.h"
+#include "jsonx.h"
 #include "version.h"
 #include "xmalloc.h"
 
@@ -314,18 +315,14 @@ catalog_snap_unref(struct catalog_snap *s)
 
 /* ---- persistence ---------------------------------------------------------- */
 
-static json_t *
-str_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
 
 static json_t *
 host_json(const struct platform *h)
 {
-	return json_pack("{s:o, s:o, s:o}", "os", str_or_null(h->os[0] ?
-	    h->os : NULL), "arch", str_or_null(h->arch[0] ? h->arch : NULL),
-	    "variant", str_or_null(h->variant[0] ? h->variant : NULL));
+	return json_pack("{s:o, s:o, s:o}",
+	    "os", jsonx_str_or_null(h->os[0] ? h->os : NULL),
+	    "arch", jsonx_str_or_null(h->arch[0] ? h->arch : NULL),
+	    "variant", jsonx_str_or_null(h->variant[0] ? h->variant : NULL));
 }
 
 json_t *
@@ -347,10 +344,11 @@ catalog_snap_to_json(const struct catalog_snap *s)
 		    "s:s, s:o, s:o, s:s, s:o, s:b, s:o}", "stack", v->stack,
 		    "name", v->name, "kind", catalog_kind_names[v->kind],
 		    "containers", ct, "image", v->image, "tag", v->tag,
-		    "current_digest", str_or_null(v->current_digest),
-		    "remote_digest", str_or_null(v->remote_digest), "status",
-		    detect_status_name(v->status), "reason",
-		    str_or_null(v->reason), "moved", v->moved, "candidates", c));
+		    "current_digest", jsonx_str_or_null(v->current_digest),
+		    "remote_digest", jsonx_str_or_null(v->remote_digest),
+		    "status", detect_status_name(v->status),
+		    "reason", jsonx_str_or_null(v->reason),
+		    "moved", v->moved, "candidates", c));
 	}
 	return json_pack("{s:i, s:I, s:o, s:o}", "version",
 	    CATALOG_SNAPSHOT_VERSION, "checked_at", (json_int_t)s->checked_at,
@@ -369,20 +367,6 @@ name_find(const char *const *names, int n, const char *s)
 	return -1;
 }
 
-/* A string member: required (not NULL) or optional (null allowed). */
-static bool
-get_str(const json_t *o, const char *key, bool required, char **ret)
-{
-	const json_t	*v = json_object_get(o, key);
-
-	*ret = NULL;
-	if (v == NULL || json_is_null(v))
-		return !required;
-	if (!json_is_string(v))
-		return false;
-	*ret = xstrdup(json_string_value(v));
-	return true;
-}
 
 static enum dr_err
 svc_from_json(const json_t *o, struct catalog_svc *v, struct dr_error *reterr)
@@ -394,12 +378,14 @@ svc_from_json(const json_t *o, struct catalog_svc *v, struct dr_error *reterr)
 	int		 k, st;
 
 	memset(v, 0, sizeof(*v));
-	if (!json_is_object(o) || !get_str(o, "stack", true, &v->stack) ||
-	    !get_str(o, "name", true, &v->name) || !get_str(o, "image", true,
-	    &v->image) || !get_str(o, "current_digest", false,
-	    &v->current_digest) || !get_str(o, "remote_digest", false,
-	    &v->remote_digest) || !get_str(o, "reason", false, &v->reason) ||
-	    !get_str(o, "tag", false, &v->tag) ||
+	if (!json_is_object(o) ||
+	    !jsonx_get_str(o, "stack", true, &v->stack) ||
+	    !jsonx_get_str(o, "name", true, &v->name) ||
+	    !jsonx_get_str(o, "image", true, &v->image) ||
+	    !jsonx_get_str(o, "current_digest", false, &v->current_digest) ||
+	    !jsonx_get_str(o, "remote_digest", false, &v->remote_digest) ||
+	    !jsonx_get_str(o, "reason", false, &v->reason) ||
+	    !jsonx_get_str(o, "tag", false, &v->tag) ||
 	    *v->stack == '\0' || *v->name == '\0')
 		return dr_fail(reterr, DR_EINVAL, "snapshot: bad service");
 	if (v->tag == NULL)
@@ -651,7 +637,7 @@ catalog_rule_json(const struct store_rule *r)
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:b, s:I, s:I}", "id",
 	    (json_int_t)r->id, "stack", r->stack, "service", r->service,
 	    "kind", store_rule_kind_name(r->kind), "value", r->value,
-	    "reason", str_or_null(r->reason), "enabled", r->enabled,
+	    "reason", jsonx_str_or_null(r->reason), "enabled", r->enabled,
 	    "created_at", (json_int_t)r->created_at, "updated_at",
 	    (json_int_t)r->updated_at);
 }
@@ -778,17 +764,21 @@ catalog_svc_json(const struct catalog_svc *v, const struct catalog_rules *b)
 		best = detect_cand_json(&w.vis[w.best]);
 	else if (w.status == DETECT_UPDATE_AVAILABLE && v->moved)
 		/* The same tag moved: update pulls it again. */
-		best = json_pack("{s:s, s:o, s:s, s:b, s:b, s:n}", "tag",
-		    v->tag, "digest", str_or_null(v->remote_digest), "kind",
-		    "digest", "same_level", 1, "arch_match", 1, "platforms");
+		best = json_pack("{s:s, s:o, s:s, s:b, s:b, s:n}",
+		    "tag", v->tag,
+		    "digest", jsonx_str_or_null(v->remote_digest),
+		    "kind", "digest", "same_level", 1, "arch_match", 1,
+		    "platforms");
 	else
 		best = json_null();
 	o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:s, s:o, "
 	    "s:o, s:o, s:o, s:o}", "stack", v->stack, "name", v->name, "kind",
 	    catalog_kind_names[v->kind], "containers", ct, "image", v->image,
-	    "tag", v->tag, "current_digest", str_or_null(v->current_digest),
-	    "remote_digest", str_or_null(v->remote_digest), "status",
-	    detect_status_name(w.status), "reason", str_or_null(v->reason),
+	    "tag", v->tag,
+	    "current_digest", jsonx_str_or_null(v->current_digest),
+	    "remote_digest", jsonx_str_or_null(v->remote_digest),
+	    "status", detect_status_name(w.status),
+	    "reason", jsonx_str_or_null(v->reason),
 	    "candidates", c, "ignored", ig, "best", best, "settings",
 	    catalog_settings_json(w.settings));
 	return o;

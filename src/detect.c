@@ -19,6 +19,7 @@
 
 #include "dockercfg.h"
 #include "imageref.h"
+#include "jsonx.h"
 #include "manifest.h"
 #include "policy.h"
 #include "registry-client.h"
@@ -742,11 +743,6 @@ detect_ignore(struct detect_item *it, size_t k, int64_t rule_id,
 	    it->ncands);
 }
 
-static json_t *
-json_str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
 
 void
 detect_cand_copy(struct detect_candidate *dst,
@@ -787,27 +783,13 @@ json_t *
 detect_cand_json(const struct detect_candidate *c)
 {
 	return json_pack("{s:s, s:o, s:s, s:b, s:o, s:o}", "tag", c->tag,
-	    "digest", json_str_or_null(c->digest), "kind",
+	    "digest", jsonx_str_or_null(c->digest), "kind",
 	    version_kind_name(c->kind), "same_level", c->same_level,
 	    "arch_match", c->arch == DETECT_ARCH_UNKNOWN ? json_null() :
 	    json_boolean(c->arch == DETECT_ARCH_MATCH), "platforms",
 	    platforms_json(c->platforms));
 }
 
-/* A member that is a string, or absent/null when optional. */
-static bool
-cand_str(const json_t *o, const char *key, bool required, char **ret)
-{
-	const json_t	*v = json_object_get(o, key);
-
-	*ret = NULL;
-	if (v == NULL || json_is_null(v))
-		return !required;
-	if (!json_is_string(v))
-		return false;
-	*ret = xstrdup(json_string_value(v));
-	return true;
-}
 
 /* Joins a JSON array of platforms; false unless each is one. */
 static bool
@@ -849,8 +831,8 @@ detect_cand_from_json(const json_t *o, struct detect_candidate *c,
 
 	memset(c, 0, sizeof(*c));
 	kind = json_string_value(json_object_get(o, "kind"));
-	if (!json_is_object(o) || !cand_str(o, "tag", true, &c->tag) ||
-	    !cand_str(o, "digest", false, &c->digest) || kind == NULL ||
+	if (!json_is_object(o) || !jsonx_get_str(o, "tag", true, &c->tag) ||
+	    !jsonx_get_str(o, "digest", false, &c->digest) || kind == NULL ||
 	    !version_kind_parse(kind, &c->kind) ||
 	    !json_is_boolean(json_object_get(o, "same_level")) ||
 	    (am != NULL && !json_is_null(am) && !json_is_boolean(am)) ||
@@ -871,9 +853,10 @@ detect_result_json(const struct detect_result *res)
 	size_t		 i, k;
 
 	root = json_object();
-	json_object_set_new(root, "host", json_pack("{s:s, s:s, s:o}", "os",
-	    res->host.os, "arch", res->host.arch, "variant",
-	    json_str_or_null(res->host.variant[0] ? res->host.variant : NULL)));
+	json_object_set_new(root, "host", json_pack("{s:s, s:s, s:o}",
+	    "os", res->host.os, "arch", res->host.arch,
+	    "variant", jsonx_str_or_null(res->host.variant[0] ?
+	    res->host.variant : NULL)));
 	items = json_array();
 	for (i = 0; i < res->nitems; i++) {
 		const struct detect_item	*x = &res->items[i];
@@ -889,21 +872,21 @@ detect_result_json(const struct detect_result *res)
 			cd = detect_cand_json(&g->cand);
 			json_object_set_new(cd, "rule", json_pack("{s:I, s:o, "
 			    "s:o}", "id", (json_int_t)g->rule_id, "kind",
-			    json_str_or_null(g->rule_kind), "value",
-			    json_str_or_null(g->rule_value)));
+			    jsonx_str_or_null(g->rule_kind), "value",
+			    jsonx_str_or_null(g->rule_value)));
 			json_object_set_new(cd, "reason",
-			    json_str_or_null(g->reason));
+			    jsonx_str_or_null(g->reason));
 			json_array_append_new(ign, cd);
 		}
 		it = json_pack("{s:s, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:o}",
 		    "container", x->c->name,
-		    "stack", json_str_or_null(x->c->stack),
-		    "service", json_str_or_null(x->c->service),
+		    "stack", jsonx_str_or_null(x->c->stack),
+		    "service", jsonx_str_or_null(x->c->service),
 		    "image", x->c->image,
-		    "current_digest", json_str_or_null(x->current_digest),
+		    "current_digest", jsonx_str_or_null(x->current_digest),
 		    "status", detect_status_name(x->status),
-		    "reason", json_str_or_null(x->reason),
-		    "remote_digest", json_str_or_null(x->remote_digest),
+		    "reason", jsonx_str_or_null(x->reason),
+		    "remote_digest", jsonx_str_or_null(x->remote_digest),
 		    "candidates", cands);
 		json_object_set_new(it, "ignored", ign);
 		json_array_append_new(items, it);
