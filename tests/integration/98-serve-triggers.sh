@@ -306,6 +306,9 @@ parked() { docker ps -a --filter "name=^/$P-slow-dockrev-old-" --format '{{.Name
 wait_for 20 test -n "$(parked)"
 r=$(req DELETE "/api/v1/containers/$(parked)")
 is "delete the job's parked old container: 409" "$(code "$r")" 409
+r=$(req POST /api/v1/update "{\"scope\":\"service\",\"target\":\"_/$P-slow\"}")
+is "another trigger while it runs joins it" "$(code "$r") $(body "$r" | jq -c '[.jobs, .joined]')" \
+	"202 [[$slow_job],true]"
 is "the job still runs when poked at" "$(job_state "$slow_job")" running
 kill -9 "$DPID"
 wait "$DPID" 2>/dev/null
