@@ -28,18 +28,18 @@ set_clock $T0
 WT_TOKEN=wt-$(openssl rand -hex 16)
 DPID=
 
-img_build "$R/app:1.0" --health true --marker a10 >/dev/null
-img_build "$R/app:1.1" --health true --marker a11 >/dev/null
+ok "image app:1.0" img_build "$R/app:1.0" --health true --marker a10
+ok "image app:1.1" img_build "$R/app:1.1" --health true --marker a11
 new_digest=$(reg_manifest_digest "$REG_PLAIN" "it98-$$/app" 1.1)
 old_digest=$(reg_manifest_digest "$REG_PLAIN" "it98-$$/app" 1.0)
-img_build "$R/bad:1.0" --health true --marker b10 >/dev/null
-img_build "$R/bad:1.1" --health false --marker b11 >/dev/null
+ok "image bad:1.0" img_build "$R/bad:1.0" --health true --marker b10
+ok "image bad:1.1" img_build "$R/bad:1.1" --health false --marker b11
 bad_old=$(reg_manifest_digest "$REG_PLAIN" "it98-$$/bad" 1.0)
-img_build "$R/slow:1.0" --health true --marker s10 >/dev/null
+ok "image slow:1.0" img_build "$R/slow:1.0" --health true --marker s10
 # slow:1.1 turns healthy after 15 s (no failure counts before 60 s): its
 # job stays in the gate long enough to be poked at and killed mid-way
-img_build "$R/slow:1.1" --health 'test -f /tmp/ready' --health-start 60 \
-	--cmd "trap 'exit 0' TERM; sleep 15; touch /tmp/ready; while :; do sleep 1; done" >/dev/null
+ok "image slow:1.1" img_build "$R/slow:1.1" --health 'test -f /tmp/ready' --health-start 60 \
+	--cmd "trap 'exit 0' TERM; sleep 15; touch /tmp/ready; while :; do sleep 1; done"
 
 start_daemon() {
 	DOCKREV_AUTH_MODE=none DOCKREV_CLOCK_FILE=$CLOCK \
@@ -288,6 +288,10 @@ sleep 1.5
 is "three days later: one more, missed runs not replayed" "$(sched_checks)" 2
 
 # ---- kill -9 the daemon in the middle of a job ----------------------------------
+r=$(req POST /api/v1/update "{\"scope\":\"service\",\"target\":\"_/$P-slow\",\"dry_run\":true}")
+is "the slow update's plan: 1.0 -> 1.1" \
+	"$(body "$r" | jq -r '.plan[0] | "\(.from_tag) -> \(.to_tag)"')" "1.0 -> 1.1"
+is "slow runs 1.0" "$(image_of "$P-slow")" "$R/slow:1.0"
 t0=$(date +%s%N)
 r=$(req POST /api/v1/update "{\"scope\":\"service\",\"target\":\"_/$P-slow\"}")
 slow_job=$(body "$r" | jq -r '.jobs[0]')
