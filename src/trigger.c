@@ -803,35 +803,19 @@ trigger_containers(struct serve *srv, json_t **ret, struct dr_error *reterr)
  * such a container exists; for a container name, its job target in *ret
  * ("stack/service" for a Compose or Swarm container, else the name).
  */
-/* Whether an unfinished update job targets name ("NAME" of a standalone
- * container or "STACK/SERVICE"). */
-static bool
-trig_updating(struct serve *srv, const char *name)
-{
-	struct store_job_list	 l;
-	struct store		*st;
-	size_t			 i;
-	bool			 yes = false;
-
-	if ((st = serve_store(srv, NULL)) == NULL ||
-	    store_job_unfinished(st, &l, NULL) != DR_OK)
-		return false;
-	for (i = 0; i < l.n && !yes; i++)
-		yes = l.jobs[i].kind == STORE_JOB_UPDATE &&
-		    l.jobs[i].target != NULL &&
-		    strcmp(l.jobs[i].target, name) == 0;
-	store_job_list_done(&l);
-	return yes;
-}
+static enum dr_err trig_pending(struct store *, const char *, const char *,
+		    const char *, int64_t *, struct dr_error *);
 
 enum dr_err
 trigger_container_target(struct serve *srv, const char *name, char **ret,
     struct dr_error *reterr)
 {
+	struct store	*st;
 	json_t		*l = NULL, *c;
 	const char	*stack, *n;
 	char		*svc, *full;
 	size_t		 i;
+	int64_t		 holder = 0;
 	enum dr_err	 err;
 	bool		 found = false;
 
@@ -858,7 +842,9 @@ trigger_container_target(struct serve *srv, const char *name, char **ret,
 	/* Mid-swap the name may be free for a moment (renamed old, new not
 	 * yet created): an unfinished job updating it still makes it a
 	 * target, so a trigger then joins that job. */
-	if (!found && trig_updating(srv, name)) {
+	if (!found && (st = serve_store(srv, NULL)) != NULL &&
+	    trig_pending(st, NULL, NULL, name, &holder, NULL) == DR_OK &&
+	    holder != 0) {
 		found = true;
 		if (ret != NULL)
 			*ret = xstrdup(name);
