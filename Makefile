@@ -18,13 +18,14 @@
 CC	?= cc
 PKGS	 = libcurl jansson yaml-0.1 sqlite3 openssl libpcre2-8 libmicrohttpd zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+# libcurl is not linked: src/curl-lazy.c opens it on first use.
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)))
 
 WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation -Werror
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
-LDLIBS	 = $(PKG_LIBS) -lpthread -lm
+LDLIBS	 = $(PKG_LIBS) -ldl -lpthread -lm
 
 ifeq ($(SANITIZE),1)
 B	 = build-san

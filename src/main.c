@@ -2,11 +2,11 @@
  * dockrev: keeps the containers of a Docker host up to date without losing
  * them.  main() sets up global state and runs one subcommand.
  */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "curl-lazy.h"
 
 #define DOCKREV_VERSION	"0.1.0"
 
@@ -31,11 +31,8 @@ main(int argc, char **argv)
 		cmd_usage(1);
 		return 2;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "dockrev: cannot initialise libcurl\n");
-		return 1;
-	}
+	/* libcurl is loaded (and initialised) by its first use: curl-lazy. */
 	rc = c->run(argc - 1, argv + 1);
-	curl_global_cleanup();
+	curl_lazy_cleanup();
 	return rc;
 }
