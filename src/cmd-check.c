@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "curl-lazy.h"
 #include "detect.h"
 #include "docker-client.h"
 #include "store.h"
@@ -184,6 +185,8 @@ cmd_check(int argc, char **argv)
 	}
 	if (isatty(STDERR_FILENO) && !json)
 		o.progress = check_progress;
+	/* Loads libcurl for the registry while the engine answers. */
+	curl_lazy_preload();
 	if (docker_open(NULL, &d, &e) != DR_OK) {
 		fprintf(stderr, "dockrev: %s\n", e.msg);
 		goto out;

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "curl-lazy.h"
 #include "store-job.h"
 #include "store-stack.h"
 #include "xmalloc.h"
@@ -428,6 +429,8 @@ run_items(const struct run_opts *o, struct run_env *env,
 			int	fds[2];
 			pid_t	pid;
 
+			/* No child may inherit libcurl half loaded. */
+			curl_lazy_wait();
 			if (pipe2(fds, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
 				fprintf(stderr, "dockrev: cannot start a worker: "
 				    "%s\n", strerror(errno));

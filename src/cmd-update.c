@@ -24,6 +24,7 @@
 
 #include "catalog.h"
 #include "cmd-run.h"
+#include "curl-lazy.h"
 #include "detect.h"
 #include "imageref.h"
 #include "store-job.h"
@@ -363,6 +364,9 @@ cmd_update(int argc, char **argv)
 		dry = false;
 	}
 	ro.quiet = json;
+	/* The check asks the registry: libcurl loads while the engine and
+	 * the store are opened. */
+	curl_lazy_preload();
 	if (run_env_open(&env, ro.docker_config, json, true) != 0)
 		return 1;
 	if (job > 0) {

@@ -26,6 +26,7 @@
 #include <curl/curl.h>
 #include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -114,6 +115,40 @@ bool
 curl_lazy_loaded(void)
 {
 	return __atomic_load_n(&loaded, __ATOMIC_ACQUIRE);
+}
+
+static void *
+preload_main(void *arg)
+{
+	need();
+	return NULL;
+}
+
+void
+curl_lazy_preload(void)
+{
+	pthread_attr_t	a;
+	pthread_t	t;
+	sigset_t	all, old;
+
+	if (curl_lazy_loaded())
+		return;
+	/* The loader's work runs beside the caller's (engine calls, the
+	 * store); signals stay with the caller's threads. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	/* Without a thread the first use loads it: nothing else to do. */
+	(void)pthread_create(&t, &a, preload_main, NULL);
+	pthread_attr_destroy(&a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+void
+curl_lazy_wait(void)
+{
+	need();
 }
 
 void

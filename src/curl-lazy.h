@@ -11,6 +11,17 @@
 /* True once libcurl is loaded and initialised in this process. */
 bool	curl_lazy_loaded(void);
 
+/*
+ * Starts loading libcurl in a background thread, for a command that will
+ * need it soon: the loading (~10 ms of mapping and relocating) overlaps
+ * the command's own start.  The first libcurl call waits for it.
+ */
+void	curl_lazy_preload(void);
+
+/* Waits until libcurl is loaded (loading it if nobody has started): before
+ * fork(), so no child inherits a half-done load. */
+void	curl_lazy_wait(void);
+
 /* curl_global_cleanup, when libcurl was loaded; at exit. */
 void	curl_lazy_cleanup(void);
 
