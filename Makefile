@@ -18,8 +18,9 @@
 CC	?= cc
 PKGS	 = libcurl jansson yaml-0.1 sqlite3 openssl libpcre2-8 libmicrohttpd zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-# libcurl is not linked: src/curl-lazy.c opens it on first use.
-PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)))
+# libcurl and libmicrohttpd are not linked: src/curl-lazy.c and
+# src/mhd-lazy.c open them on first use.
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl libmicrohttpd,$(PKGS)))
 
 WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation -Werror

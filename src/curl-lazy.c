@@ -24,14 +24,13 @@
 #include "curl-lazy.h"
 
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
+
+#include "lazylib.h"
 
 #define CURL_LAZY_SONAME	"libcurl.so.4"
 
@@ -65,22 +64,9 @@ static pthread_once_t	 load_once = PTHREAD_ONCE_INIT;
 static bool		 loaded;
 
 static void
-die(const char *what)
-{
-	/* The words of ld.so, so a broken install reads the same as before. */
-	fprintf(stderr, "dockrev: error while loading shared libraries: %s: "
-	    "%s\n", CURL_LAZY_SONAME, what);
-	fflush(stderr);
-	_exit(127);
-}
-
-static void
 load(void)
 {
-	static const struct {
-		const char	*name;
-		void		**slot;
-	} syms[] = {
+	static const struct lazylib_sym syms[] = {
 #define SYM(s)	{ "curl_" #s, (void **)&fn.s }
 		SYM(global_init), SYM(global_cleanup), SYM(easy_init),
 		SYM(easy_setopt), SYM(easy_perform), SYM(easy_cleanup),
@@ -92,16 +78,9 @@ load(void)
 		SYM(multi_cleanup),
 #undef SYM
 	};
-	void	*h;
-	size_t	 i;
-
-	if ((h = dlopen(CURL_LAZY_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL)
-		die(dlerror());
-	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++)
-		if ((*syms[i].slot = dlsym(h, syms[i].name)) == NULL)
-			die(dlerror());
+	lazylib_open(CURL_LAZY_SONAME, syms, sizeof(syms) / sizeof(syms[0]));
 	if (fn.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		die("curl_global_init failed");
+		lazylib_die(CURL_LAZY_SONAME, "curl_global_init failed");
 	__atomic_store_n(&loaded, true, __ATOMIC_RELEASE);
 }
 

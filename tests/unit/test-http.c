@@ -22,6 +22,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "mhd-lazy.h"
 #include "serve.h"
 #include "xmalloc.h"
 
@@ -742,6 +743,8 @@ main(void)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(0x7f000001);
+	/* libmicrohttpd is opened by the server's start (mhd-lazy). */
+	CHECK(!mhd_lazy_loaded());
 	if (http_start(&srv, (struct sockaddr *)&sin, sizeof(sin), tables, 2,
 	    &e) != DR_OK) {
 		fprintf(stderr, "http_start: %s\n", e.msg);
@@ -749,6 +752,7 @@ main(void)
 	}
 	port = http_port(&srv);
 	CHECK(port != 0);
+	CHECK(mhd_lazy_loaded());
 
 	test_routing();
 	test_bodies();
