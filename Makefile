@@ -93,8 +93,11 @@ $(B)/unit/%: tests/unit/%.c tests/unit/check.h $(B)/libdockrev.a | $(B)/unit
 $(B)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libdockrev.a | $(B)/replay
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(B)/libdockrev.a $(LDLIBS)
 
+# The test tools (token issuer, fault proxy...) call libcurl and
+# libmicrohttpd beyond what the lazy shims cover: they link both, first.
+TOOL_LIBS := $(shell pkg-config --libs libcurl libmicrohttpd)
 $(B)/tools/%: tests/tools/%.c $(B)/libdockrev.a | $(B)/tools
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libdockrev.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TOOL_LIBS) $(B)/libdockrev.a $(LDLIBS)
 
 $(B)/obj $(B)/unit $(B)/replay $(B)/tools:
 	mkdir -p $@

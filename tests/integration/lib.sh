@@ -125,7 +125,7 @@ finish() {
 }
 
 # rm_labelled LABEL: removes this script's services, containers, networks
-# and volumes.
+# volumes and images.
 rm_labelled() {
 	local ids
 	if [ "$(docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)" \
@@ -139,6 +139,10 @@ rm_labelled() {
 	[ ${#ids[@]} -eq 0 ] || docker network rm "${ids[@]}" >/dev/null
 	mapfile -t ids < <(docker volume ls -q --filter "label=$1")
 	[ ${#ids[@]} -eq 0 ] || docker volume rm -f "${ids[@]}" >/dev/null
+	# Images img_build made (every tag of each, rollback tags too); one
+	# still used by a Swarm task being removed stays, harmlessly.
+	mapfile -t ids < <(docker images -q --filter "label=$1" | sort -u)
+	[ ${#ids[@]} -eq 0 ] || docker rmi -f "${ids[@]}" >/dev/null 2>&1
 	return 0
 }
 
@@ -483,7 +487,7 @@ img_build() {
 	{
 		echo "FROM $RIG_BASE_IMAGE"
 		echo "COPY marker /marker"
-		echo "LABEL dockrev.test=1"
+		echo "LABEL dockrev.test=1 dockrev.test.script=$T_ID"
 		if [ -n "$health" ]; then
 			echo "HEALTHCHECK --interval=1s --timeout=3s --retries=2" \
 				"$([ "$hstart" = 0 ] || echo "--start-period=${hstart}s")" \
