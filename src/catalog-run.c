@@ -16,7 +16,7 @@
 
 #include <zlib.h>
 
-#include "detect.h"
+#include "catalog-check.h"
 #include "docker-client.h"
 #include "inventory.h"
 #include "log.h"
@@ -213,44 +213,69 @@ commit_snap(struct catalog_rt *rt, struct catalog_snap *snap)
 	publish(rt, snap, NULL);
 }
 
+struct check_ctx {
+	struct catalog_rt	*rt;
+	const char		*scope;
+	const char		*target;
+};
+
+static void
+check_started(void *arg, pid_t pid)
+{
+	struct check_ctx	*cc = arg;
+	char			 p[16];
+
+	snprintf(p, sizeof(p), "%d", (int)pid);
+	log_kv(LOG_LEVEL_INFO, "check process started", "scope", cc->scope,
+	    "target", cc->target, "pid", p, LOG_END);
+}
+
+/* The runner's check child is killed once the daemon stops. */
+static bool
+check_cancel(void *arg)
+{
+	struct check_ctx	*cc = arg;
+	bool			 stop;
+
+	pthread_mutex_lock(&cc->rt->mu);
+	stop = cc->rt->stop;
+	pthread_mutex_unlock(&cc->rt->mu);
+	return stop;
+}
+
 /*
- * One check of scope/target (validated) against the engine: detect_run
- * with its own engine connection, the result merged into the current
- * snapshot.
+ * One check of scope/target (validated) against the engine: detect runs
+ * in a child process (catalog-check.h), so the daemon never runs registry
+ * code itself; its snapshot is merged into the current one.  *ret_pid:
+ * the child's, 0 when none started.
  */
 static enum dr_err
 run_check(struct catalog_rt *rt, const char *scope, const char *target,
-    struct dr_error *reterr)
+    pid_t *ret_pid, struct dr_error *reterr)
 {
-	struct detect_opts	 o = { 0 };
-	struct detect_result	*res = NULL;
+	struct check_ctx	 cc = { rt, scope, target };
+	struct catalog_check_hooks hooks = { check_started, check_cancel, &cc };
 	struct catalog_snap	*fresh = NULL, *merged = NULL;
 	struct catalog_view	*cur = NULL;
-	struct docker		*d = NULL;
 	struct scope		 sc = { NULL, NULL };
 	char			*stack = NULL, *slash;
+	unsigned		 requests = 0;
 	enum dr_err		 err;
 
-	o.label_enable = detect_label_enable_env();
-	if (strcmp(scope, "stack") == 0) {
+	if (strcmp(scope, "stack") == 0)
 		sc.stack = stack = xstrdup(target);
-		if (strcmp(stack, CATALOG_STANDALONE) != 0)
-			o.only_stack = stack;
-	} else if (strcmp(scope, "service") == 0) {
+	else if (strcmp(scope, "service") == 0) {
 		stack = xstrdup(target);
 		slash = strchr(stack, '/');
 		*slash = '\0';
 		sc.stack = stack;
 		sc.name = slash + 1;
-		o.only = strcmp(stack, CATALOG_STANDALONE) == 0 ? sc.name :
-		    target;
 	}
-	if ((err = docker_open(NULL, &d, reterr)) != DR_OK ||
-	    (err = detect_run(d, &o, &res, reterr)) != DR_OK)
+	if ((err = catalog_check_spawn(rt->srv->self_exe, scope,
+	    strcmp(scope, "all") == 0 ? NULL : target, &hooks, &fresh,
+	    &requests, ret_pid, reterr)) != DR_OK)
 		goto out;
-	metrics_counter_add("dockrev_registry_requests_total", NULL,
-	    res->registry_requests);
-	fresh = catalog_snap_from_detect(res, now_ms());
+	metrics_counter_add("dockrev_registry_requests_total", NULL, requests);
 	cur = catalog_run_view(rt->srv);
 	if (sc.stack == NULL)
 		merged = catalog_snap_ref(fresh);
@@ -266,8 +291,6 @@ out:
 	catalog_view_unref(cur);
 	catalog_snap_unref(fresh);
 	catalog_snap_unref(merged);
-	detect_result_free(res);
-	docker_free(d);
 	free(stack);
 	return err;
 }
@@ -301,9 +324,9 @@ run_inventory(struct catalog_rt *rt, struct dr_error *reterr)
 		commit_snap(rt, next);
 	catalog_snap_unref(next);
 	if (more)
-		err = run_check(rt, "all", NULL, reterr);
+		err = run_check(rt, "all", NULL, NULL, reterr);
 	for (i = 0; i < nfresh && !more && err == DR_OK; i++) {
-		err = run_check(rt, "service", fresh[i], reterr);
+		err = run_check(rt, "service", fresh[i], NULL, reterr);
 		/* Gone again before we looked: not an error. */
 		if (err == DR_ENOTFOUND)
 			err = DR_OK;
@@ -322,9 +345,10 @@ runner_main(void *arg)
 	struct catalog_rt	*rt = arg;
 	struct dr_error		 e;
 	struct timespec		 ts;
-	char			*scope, *target;
+	char			*scope, *target, pidtext[16];
 	enum dr_err		 err;
 	int64_t			 wait;
+	pid_t			 pid;
 
 	pthread_mutex_lock(&rt->mu);
 	while (!rt->stop) {
@@ -336,22 +360,25 @@ runner_main(void *arg)
 			rt->started++;
 			pthread_mutex_unlock(&rt->mu);
 			dr_error_clear(&e);
-			err = run_check(rt, scope, target, &e);
+			err = run_check(rt, scope, target, &pid, &e);
+			snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
 			if (err != DR_OK && err != DR_ENOTFOUND)
 				log_kv(LOG_LEVEL_WARN, "check failed", "scope",
-				    scope, "target", target, "error", e.msg,
-				    LOG_END);
+				    scope, "target", target, "pid", pidtext,
+				    "error", e.msg, LOG_END);
 			else
 				log_kv(LOG_LEVEL_INFO, "check done", "scope",
-				    scope, "target", target, LOG_END);
+				    scope, "target", target, "pid", pidtext,
+				    LOG_END);
 			metrics_counter_add("dockrev_checks_total", err ==
 			    DR_OK || err == DR_ENOTFOUND ? "result=ok" :
 			    "result=error", 1);
 			free(scope);
 			free(target);
-			/* A check's answers (tag lists, manifests, the
-			 * inventory) are freed by now: give the pages back,
-			 * or the daemon idles at its peak. */
+			/* The registry's answers stay in the check's child,
+			 * but reading its snapshot back (a jansson tree of
+			 * every service, then the view) peaks too: give the
+			 * pages back, or the daemon idles at its peak. */
 			malloc_trim(0);
 			pthread_mutex_lock(&rt->mu);
 			rt->done = rt->started;

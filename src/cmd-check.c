@@ -1,7 +1,8 @@
 /*
  * cmd-check: `dockrev check`, the one-shot detect run.  Prints a table
  * grouped by stack on a terminal, or the documented JSON with --json.
- * Exit status 0 when the check ran, whatever it found.
+ * Exit status 0 when the check ran, whatever it found.  The internal
+ * --catalog-json mode is the daemon's check child (catalog-check.h).
  */
 #include "cmd.h"
 
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "catalog-check.h"
 #include "catalog.h"
 #include "curl-lazy.h"
 #include "detect.h"
@@ -136,6 +138,34 @@ check_print(const struct detect_result *res)
 		    res->ratelimit_remaining);
 }
 
+/*
+ * The daemon's check child: one JSON document on stdout, never a word on
+ * stderr (catalog-check.h).  Exit status 0 with a result, 1 with an
+ * error document.
+ */
+static int
+check_catalog_json(const char *scope, const char *target)
+{
+	struct catalog_snap	*snap = NULL;
+	struct dr_error		 e;
+	json_t			*j;
+	unsigned		 requests;
+	enum dr_err		 err;
+	int			 rc;
+
+	dr_error_clear(&e);
+	err = catalog_check_local(scope, target, &snap, &requests, &e);
+	j = err == DR_OK ? catalog_check_result_json(snap, requests) :
+	    catalog_check_error_json(err, e.msg);
+	rc = err == DR_OK ? 0 : 1;
+	if (json_dumpf(j, stdout, JSON_COMPACT) != 0 || fputc('\n',
+	    stdout) == EOF || fflush(stdout) != 0)
+		rc = 1;
+	json_decref(j);
+	catalog_snap_unref(snap);
+	return rc;
+}
+
 int
 cmd_check(int argc, char **argv)
 {
@@ -145,6 +175,10 @@ cmd_check(int argc, char **argv)
 		{ "docker-config", required_argument, NULL, 'c' },
 		{ "label-enable", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
+		/* Internal: the daemon's check child. */
+		{ "catalog-json", no_argument, NULL, 'C' },
+		{ "stack", required_argument, NULL, 'S' },
+		{ "service", required_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct detect_opts	 o = { 0 };
@@ -152,23 +186,38 @@ cmd_check(int argc, char **argv)
 	struct docker		*d = NULL;
 	struct dr_error		 e;
 	json_t			*j;
-	bool			 json = false;
+	const char		*scope = "all", *target = NULL;
+	bool			 json = false, catalog = false, plain = false;
 	int			 ch, rc = 1;
 
 	o.label_enable = detect_label_enable_env();
 	while ((ch = getopt_long(argc, argv, "ajc:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'L':
-			o.label_enable = true;
+			o.label_enable = plain = true;
 			break;
 		case 'a':
-			o.all = true;
+			o.all = plain = true;
 			break;
 		case 'j':
-			json = true;
+			json = plain = true;
 			break;
 		case 'c':
 			o.docker_config = optarg;
+			plain = true;
+			break;
+		case 'C':
+			catalog = true;
+			break;
+		case 'S':
+		case 'V':
+			if (target != NULL) {
+				fprintf(stderr, "dockrev check: one of --stack "
+				    "and --service\n");
+				return 2;
+			}
+			scope = ch == 'S' ? "stack" : "service";
+			target = optarg;
 			break;
 		case 'h':
 			printf("usage: dockrev check [--all] [--json] "
@@ -183,6 +232,18 @@ cmd_check(int argc, char **argv)
 		    argv[optind]);
 		return 2;
 	}
+	if (catalog && plain) {
+		fprintf(stderr, "dockrev check: --catalog-json takes only "
+		    "--stack or --service\n");
+		return 2;
+	}
+	if (!catalog && target != NULL) {
+		fprintf(stderr, "dockrev check: --stack and --service are for "
+		    "--catalog-json\n");
+		return 2;
+	}
+	if (catalog)
+		return check_catalog_json(scope, target);
 	if (isatty(STDERR_FILENO) && !json)
 		o.progress = check_progress;
 	/* Loads libcurl for the registry while the engine answers. */

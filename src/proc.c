@@ -279,6 +279,8 @@ proc_run(char *const argv[], const struct proc_opts *o,
 	if ((rc = proc_spawn(argv, o->envp, inp[0], outp[1], errp[1], &pid,
 	    reterr)) != DR_OK)
 		goto out;
+	if (o->on_start != NULL)
+		o->on_start(o->arg, pid);
 	proc_close(&inp[0]);
 	proc_close(&outp[1]);
 	proc_close(&errp[1]);
@@ -313,10 +315,16 @@ proc_run(char *const argv[], const struct proc_opts *o,
 			kill_all = true;
 			break;
 		}
+		if (!exited && phase == PROC_RUNNING && o->cancel != NULL &&
+		    o->cancel(o->arg)) {
+			ret->cancelled = true;
+			deadline = now;
+		}
 		if (now >= deadline) {
 			switch (phase) {
 			case PROC_RUNNING:
-				ret->timed_out = true;
+				if (!ret->cancelled)
+					ret->timed_out = true;
 				if (o->kill_grace_ms > 0) {
 					proc_kill(pid, SIGTERM, gone);
 					phase = PROC_TERMED;
@@ -400,6 +408,9 @@ proc_run(char *const argv[], const struct proc_opts *o,
 	if (ret->timed_out && rc == DR_OK)
 		rc = dr_fail(reterr, DR_ETIMEOUT, "%s did not finish within %d "
 		    "ms; killed", argv[0], o->timeout_ms);
+	else if (ret->cancelled && rc == DR_OK)
+		rc = dr_fail(reterr, DR_ETIMEOUT, "%s was cancelled; killed",
+		    argv[0]);
 	if (ret->out_dropped > 0)
 		buf_printf(&ret->out, "\n[dockrev: %zu more bytes of stdout "
 		    "not kept]\n", ret->out_dropped);

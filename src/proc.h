@@ -7,6 +7,8 @@
 #ifndef PROC_H
 #define PROC_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -41,6 +43,13 @@ struct proc_opts {
 	 * a stream, one marker line and nothing more.  May be NULL. */
 	void		(*on_line)(void *arg, enum proc_stream,
 			    struct span line);
+	/* Called once, right after the child started, with its pid (also
+	 * its process group id).  May be NULL. */
+	void		(*on_start)(void *arg, pid_t pid);
+	/* Asked at least every PROC_SLICE_MS while the child runs; once it
+	 * answers true the group is killed as at the deadline (SIGTERM,
+	 * kill_grace_ms, SIGKILL) and ret->cancelled set.  May be NULL. */
+	bool		(*cancel)(void *arg);
 	void		*arg;
 };
 
@@ -49,6 +58,7 @@ struct proc_result {
 	int		 exit_code;	/* 0..255, or -1 when killed */
 	int		 signal;	/* the signal that killed it, or 0 */
 	bool		 timed_out;
+	bool		 cancelled;	/* opts->cancel said so; killed */
 	struct buf	 out;		/* the first out_max bytes of stdout, and
 					 * a marker line when more was dropped */
 	struct buf	 err;		/* same for stderr */
@@ -64,7 +74,8 @@ struct proc_result {
  * us.  The child is always reaped.  If it exits while something it started
  * still holds its output open, that is waited for PROC_DRAIN_MS, then the
  * group is killed.  At the deadline the whole group is killed (SIGTERM,
- * then SIGKILL after kill_grace_ms) and DR_ETIMEOUT returned.
+ * then SIGKILL after kill_grace_ms) and DR_ETIMEOUT returned; the same
+ * when opts->cancel answers true (ret->cancelled tells which).
  *
  * Returns DR_OK whenever the program ran to its end, whatever its exit
  * status (see ret); DR_ECONFIG when argv[0] is not found, DR_ETOOBIG when

@@ -7,8 +7,11 @@
 # delete restoring them, bad rules and settings refused with the error
 # shape, settings shown, preview, POST /check picking up a pushed tag, a
 # container started after the daemon showing up through Docker events
-# (and leaving), the persisted snapshot served at once after a restart,
-# and `dockrev check --json` / `dockrev update` honouring the rules.
+# (and leaving), checks running in a child process (named in the log, its
+# registry requests counted; killed mid-check: a failed check, the previous
+# snapshot still served; killed when the daemon stops), the persisted
+# snapshot served at once after a restart, and `dockrev check --json` /
+# `dockrev update` honouring the rules.
 . "$(dirname "$0")/lib.sh"
 
 R=$REG_PLAIN/it97-$$
@@ -18,6 +21,7 @@ export DOCKREV_AUTH_MODE=none
 export DOCKREV_LABEL_ENABLE=true
 SRV_PID=""
 PORT=""
+FAULTS=0
 
 img_build "$R/app:5.2.0" --health true --marker a520 >/dev/null
 img_build "$R/app:5.2.1" --health true --marker a521 >/dev/null
@@ -44,6 +48,7 @@ serve_stop() {
 }
 test_cleanup() {
 	serve_stop
+	[ "$FAULTS" = 0 ] || curl -sf -X POST "http://$REG_FAULT/_fault?reset=1" >/dev/null
 	[ "$T_FAIL" = 0 ] || cp "$T_TMP/serve.log" "${TMPDIR:-/tmp}/dockrev-97-serve.log" 2>/dev/null
 	(cd "$T_TMP/shop" 2>/dev/null && docker-compose -p "$P" down -v -t 1 >/dev/null 2>&1)
 }
@@ -229,6 +234,95 @@ wait_for 20 sh -c "curl -s http://127.0.0.1:$PORT/api/v1/services/_/$P-solo | jq
 docker rm -f "$P-solo" >/dev/null
 wait_for 20 sh -c "[ -z \"\$(curl -s http://127.0.0.1:$PORT/api/v1/stacks | jq -r '.stacks[] | select(.name == \"_\") | .services[] | select(.name == \"$P-solo\") | .name')\" ]" ||
 	fail "events: the removed solo container disappears"
+sleep 1
+
+# ---- checks run in a child process ---------------------------------------------------
+# The daemon runs no registry code: every check is `dockrev check
+# --catalog-json` in a child it names in the log.
+# log_from N: the daemon's log after its first N lines.
+log_from() { tail -n +"$(($1 + 1))" "$T_TMP/serve.log"; }
+# child_pid N TARGET: the pid of the first check child for TARGET logged
+# after line N.
+child_pid() {
+	log_from "$1" | grep 'check process started' | grep -F "target=$2 " |
+		head -n 1 | sed -E 's/.* pid=([0-9]+).*/\1/'
+}
+num() { echo "${1:-0}" | awk '{printf "%d", $1}'; }
+like "check done names its child" "$(grep 'check done' "$T_TMP/serve.log" | tail -n 1)" ' pid=[1-9][0-9]*'
+req0=$(num "$(metric dockrev_registry_requests_total)")
+n=$(wc -l <"$T_TMP/serve.log")
+api POST /api/v1/check "{\"scope\":\"service\",\"target\":\"$P/web\"}" >/dev/null
+is "POST /check in a child: 200" "$(code)" 200
+pid=$(child_pid "$n" "$P/web")
+like "the check's child is logged with its pid" "$pid" '^[1-9][0-9]*$'
+like "check done names the same child" "$(log_from "$n" | grep 'check done' | head -n 1)" " target=$P/web pid=$pid\$"
+ok "the child is gone once the check is done" sh -c "! kill -0 $pid 2>/dev/null"
+req1=$(num "$(metric dockrev_registry_requests_total)")
+ok "the child's registry requests are counted ($req0 -> $req1)" test "$req1" -gt "$req0"
+is "still the fresh snapshot" "$(svc .best.tag)" 5.4.0
+
+# A registry that answers 429, Retry-After: 30 (the fault proxy): its
+# check hangs for a while.
+HANG_REF=$REG_FAULT/it97-$$/hang:1.0
+img_build "$HANG_REF" --marker h10 >/dev/null
+FAULTS=1
+curl -sf -X POST "http://$REG_FAULT/_fault?reset=1&clear_stats=1&status429=1000&retry_after=30" >/dev/null ||
+	fail "the fault proxy takes the fault"
+checked=$(api GET /api/v1/stacks | jq -c .checked_at)
+errs0=$(num "$(metric 'dockrev_checks_total{result="error"}')")
+
+# Docker events: the new service is checked alone, in a child that hangs.
+n=$(wc -l <"$T_TMP/serve.log")
+run_ctr "$P-hang" "$HANG_REF" --label dockrev.enable=true >/dev/null
+wait_for 20 sh -c "[ -n \"\$(tail -n +$((n + 1)) $T_TMP/serve.log | grep 'check process started' | grep -F 'target=_/$P-hang ')\" ]" ||
+	fail "events: a check child for the new service" "$(log_from "$n")"
+pid=$(child_pid "$n" "_/$P-hang")
+is "the check runs in a child of the daemon" "$(ps -o ppid= -p "$pid" | tr -d ' ')" "$SRV_PID"
+is "the child is dockrev check --catalog-json" "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" \
+	"$(readlink -f "$DOCKREV") check --catalog-json --service _/$P-hang "
+kill -9 "$pid"
+wait_for 20 sh -c "tail -n +$((n + 1)) $T_TMP/serve.log | grep -q 'inventory refresh failed.*pid $pid) was killed by signal 9'" &&
+	pass "child killed: the refresh failed, saying so" ||
+	fail "child killed: the refresh failed, saying so" "$(log_from "$n")"
+is "healthz after the killed child" "$(api GET /healthz >/dev/null; code)" 200
+is "the previous snapshot is still served" "$(api GET /api/v1/stacks | jq -c .checked_at)" "$checked"
+is "its services too" "$(svc .best.tag)" 5.4.0
+is "the hung service was not published" "$(api GET /api/v1/stacks | jq -r --arg n "$P-hang" '[.stacks[].services[] | select(.name == $n)] | length')" 0
+
+# POST /check of that service: the child killed is a failed check.
+n=$(wc -l <"$T_TMP/serve.log")
+api POST /api/v1/check "{\"scope\":\"service\",\"target\":\"_/$P-hang\"}" >"$T_TMP/hang.out" &
+cpid=$!
+wait_for 20 sh -c "[ -n \"\$(tail -n +$((n + 1)) $T_TMP/serve.log | grep 'check process started' | grep -F 'target=_/$P-hang ')\" ]" ||
+	fail "POST /check: a check child" "$(log_from "$n")"
+pid=$(child_pid "$n" "_/$P-hang")
+kill -9 "$pid"
+wait "$cpid"
+like "POST /check, child killed: a server error" "$(code)" "^5[0-9][0-9]$"
+like "POST /check, child killed: says so" "$(jq -r .error.message "$T_TMP/hang.out")" "pid $pid\\) was killed by signal 9"
+like "the daemon logs the failed check with its child" "$(log_from "$n" | grep 'check failed' | head -n 1)" " pid=$pid error="
+is "metrics: the failed check counted" "$(num "$(metric 'dockrev_checks_total{result="error"}')")" $((errs0 + 1))
+is "the snapshot is unchanged" "$(api GET /api/v1/stacks | jq -c .checked_at)" "$checked"
+
+# Stopping the daemon mid-check kills the child.
+n=$(wc -l <"$T_TMP/serve.log")
+api POST /api/v1/check "{\"scope\":\"service\",\"target\":\"_/$P-hang\"}" >/dev/null &
+cpid=$!
+wait_for 20 sh -c "[ -n \"\$(tail -n +$((n + 1)) $T_TMP/serve.log | grep 'check process started' | grep -F 'target=_/$P-hang ')\" ]" ||
+	fail "a third check child" "$(log_from "$n")"
+pid=$(child_pid "$n" "_/$P-hang")
+t0=$(date +%s)
+serve_stop
+wait "$cpid"
+like "the daemon stops at once mid-check" "$(( $(date +%s) - t0 ))" '^[0-9]$'
+ok "its check child is gone" sh -c "! kill -0 $pid 2>/dev/null"
+export DOCKREV_CHECK_ON_START=0
+serve_start
+unset DOCKREV_CHECK_ON_START
+docker rm -f "$P-hang" >/dev/null
+curl -sf -X POST "http://$REG_FAULT/_fault?reset=1" >/dev/null
+FAULTS=0
+is "after the restart: the snapshot is unchanged" "$(api GET /api/v1/stacks | jq -c .checked_at)" "$checked"
 sleep 1
 
 # ---- restart: the persisted snapshot at once --------------------------------------------

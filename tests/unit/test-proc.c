@@ -524,7 +524,7 @@ test_env_and_errors(void)
 static void
 cleanup(void)
 {
-	static const char *const files[] = { "hang.pid", "linger.pid" };
+	static const char *const files[] = { "hang.pid", "linger.pid", "hk" };
 	size_t	i;
 	char	*p;
 
@@ -534,6 +534,72 @@ cleanup(void)
 		free(p);
 	}
 	rmdir(tmpdir);
+}
+
+/* on_start sees the child's pid; cancel kills the group like a deadline. */
+struct hooks {
+	pid_t	pid;
+	int	asks;
+	int	cancel_after;	/* asks before answering true; < 0: never */
+};
+
+static void
+hooks_start(void *arg, pid_t pid)
+{
+	((struct hooks *)arg)->pid = pid;
+}
+
+static bool
+hooks_cancel(void *arg)
+{
+	struct hooks	*h = arg;
+
+	return h->cancel_after >= 0 && ++h->asks > h->cancel_after;
+}
+
+static void
+test_hooks(void)
+{
+	struct proc_opts	o = { 0 };
+	struct proc_result	r;
+	struct dr_error		e;
+	struct hooks		h = { 0, 0, -1 };
+	pid_t			grandchild;
+	int64_t			t0;
+
+	o.timeout_ms = 10000;
+	o.on_start = hooks_start;
+	o.cancel = hooks_cancel;
+	o.arg = &h;
+	CHECK_INTEQ(run_sh("echo $$", &o, &r, &e), DR_OK);
+	CHECK(h.pid > 0);
+	CHECK_INTEQ(strtol(r.out.p, NULL, 10), h.pid);
+	CHECK(!r.cancelled);
+	proc_result_done(&r);
+
+	/* Cancelled after a few asks: the group dies, the run ends soon. */
+	h.asks = 0;
+	h.cancel_after = 3;
+	h.pid = 0;
+	o.kill_grace_ms = 200;
+	t0 = now_ms();
+	{
+		char	*script = xasprintf("sleep 30 & echo $! >%s/hk; "
+		    "sleep 30", tmpdir);
+
+		dr_error_clear(&e);
+		CHECK_INTEQ(run_sh(script, &o, &r, &e), DR_ETIMEOUT);
+		free(script);
+	}
+	CHECK(r.cancelled);
+	CHECK(!r.timed_out);
+	CHECK(strstr(e.msg, "cancelled") != NULL);
+	CHECK(now_ms() - t0 < 5000);
+	CHECK(h.pid > 0);
+	if ((grandchild = read_pid("hk")) > 0)
+		CHECK(pid_dead(grandchild));
+	CHECK(no_children());
+	proc_result_done(&r);
 }
 
 int
@@ -550,6 +616,7 @@ main(void)
 	test_timeouts();
 	test_fds();
 	test_env_and_errors();
+	test_hooks();
 	cleanup();
 	return check_summary("proc");
 }
