@@ -154,6 +154,7 @@ check_catalog_json(const char *scope, const char *target)
 	int			 rc;
 
 	dr_error_clear(&e);
+	curl_lazy_preload();
 	err = catalog_check_local(scope, target, &snap, &requests, &e);
 	j = err == DR_OK ? catalog_check_result_json(snap, requests) :
 	    catalog_check_error_json(err, e.msg);
