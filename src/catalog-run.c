@@ -164,6 +164,10 @@ publish(struct catalog_rt *rt, struct catalog_snap *snap,
 	pthread_mutex_unlock(&rt->mu);
 	pthread_mutex_unlock(&rt->pub_mu);
 	catalog_view_unref(old);
+	/* Building a view (and loading what it shows: a snapshot's JSON
+	 * tree, the rules) peaks well above what the view keeps: give the
+	 * free pages back, or the daemon idles at that peak. */
+	malloc_trim(0);
 }
 
 enum dr_err

@@ -6,7 +6,6 @@
 #include "docker-client.h"
 
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -616,7 +615,7 @@ docker_stream_req(struct docker *d, const char *method, const char *path,
 	curl_easy_cleanup(c);
 	if (hdrs != NULL) {
 		/* The header may carry credentials. */
-		OPENSSL_cleanse(hdrs->data, strlen(hdrs->data));
+		explicit_bzero(hdrs->data, strlen(hdrs->data));
 		curl_slist_free_all(hdrs);
 	}
 	free(url);

@@ -5,7 +5,6 @@
 #include "pull.h"
 
 #include <jansson.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,8 +67,8 @@ pull_auth_header(struct dockercfg *creds, const char *domain)
 	for (p = b64; *p != '\0'; p++)	/* base64url, as the engine wants */
 		*p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
 	hdr = xasprintf("X-Registry-Auth: %s", b64);
-	OPENSSL_cleanse(json, len);
-	OPENSSL_cleanse(b64, strlen(b64));
+	explicit_bzero(json, len);
+	explicit_bzero(b64, strlen(b64));
 	free(json);
 	free(b64);
 	return hdr;
@@ -193,7 +192,7 @@ pull_image(struct docker *d, struct dockercfg *creds,
 	}
 out:
 	if (hdr != NULL) {
-		OPENSSL_cleanse(hdr, strlen(hdr));
+		explicit_bzero(hdr, strlen(hdr));
 		free(hdr);
 	}
 	free(path);

@@ -779,7 +779,7 @@ reg_start(struct registry *reg, struct registry_req *r)
 			auth = xasprintf("Authorization: %s", h->basic);
 		if (auth != NULL) {
 			r->hdrs = curl_slist_append(r->hdrs, auth);
-			OPENSSL_cleanse(auth, strlen(auth));
+			explicit_bzero(auth, strlen(auth));
 			free(auth);
 		}
 	}
@@ -923,8 +923,8 @@ reg_done_ping(struct registry *reg, struct registry_req *r, CURLcode cc)
 				EVP_EncodeBlock((unsigned char *)b64,
 				    (unsigned char *)up, (int)len);
 				h->basic = xasprintf("Basic %s", b64);
-				OPENSSL_cleanse(up, len);
-				OPENSSL_cleanse(b64, strlen(b64));
+				explicit_bzero(up, len);
+				explicit_bzero(b64, strlen(b64));
 				free(up);
 				free(b64);
 			}

@@ -4,7 +4,6 @@
 #include "trigger-hook.h"
 
 
-#include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -201,12 +200,12 @@ trigger_hook_create(struct serve *srv, const json_t *body, json_t **ret,
 
 		secret = xstrndup(s.p, s.len);
 		json_object_set_new(*ret, "secret", json_string(secret));
-		OPENSSL_cleanse(secret, s.len);
+		explicit_bzero(secret, s.len);
 	} else
 		json_object_set_new(*ret, "url", json_sprintf("/hooks/t/%s",
 		    token));
 out:
-	OPENSSL_cleanse(token, sizeof(token));
+	explicit_bzero(token, sizeof(token));
 	webhook_secret_free(sec);
 	store_hook_free(h);
 	free(sealed);

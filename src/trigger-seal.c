@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -84,7 +83,7 @@ trigger_seal_secret(const char *key_path, struct span secret,
 		out = NULL;
 	}
 	EVP_CIPHER_CTX_free(c);
-	OPENSSL_cleanse(key, sizeof(key));
+	explicit_bzero(key, sizeof(key));
 	if (out != NULL) {
 		*ret = out;
 		*ret_len = SEAL_NONCE_LEN + (size_t)(len + fin) + SEAL_TAG_LEN;
@@ -123,8 +122,8 @@ trigger_seal_open(const char *key_path, const unsigned char *sealed,
 		err = webhook_secret_from(span_make(plain, (size_t)(len + fin)),
 		    ret, reterr);
 	EVP_CIPHER_CTX_free(c);
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(plain, n + 1);
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(plain, n + 1);
 	free(plain);
 	return err;
 }

@@ -135,7 +135,7 @@ webhook_random_text(char out[WEBHOOK_TOKEN_SIZE], struct dr_error *reterr)
 		return dr_fail(reterr, DR_EINTERNAL,
 		    "random generator failed");
 	webhook_b64url_encode(r, sizeof(r), out);
-	OPENSSL_cleanse(r, sizeof(r));
+	explicit_bzero(r, sizeof(r));
 	return DR_OK;
 }
 
@@ -168,7 +168,7 @@ webhook_secret_new(struct webhook_secret **ret, struct dr_error *reterr)
 	if ((rc = webhook_random_text(text, reterr)) != DR_OK)
 		return rc;
 	rc = webhook_secret_from(span_str(text), ret, reterr);
-	OPENSSL_cleanse(text, sizeof(text));
+	explicit_bzero(text, sizeof(text));
 	return rc;
 }
 
@@ -190,10 +190,10 @@ webhook_secret_free(struct webhook_secret *s)
 	if (s == NULL)
 		return;
 	if (s->key != NULL) {
-		OPENSSL_cleanse(s->key, s->len);
+		explicit_bzero(s->key, s->len);
 		free(s->key);
 	}
-	OPENSSL_cleanse(s, sizeof(*s));
+	explicit_bzero(s, sizeof(*s));
 	free(s);
 }
 
@@ -534,7 +534,7 @@ webhook_verify(const struct webhook_secret *secret,
 		return rc;
 	}
 	ok = CRYPTO_memcmp(want, got, WEBHOOK_MAC_LEN) == 0;
-	OPENSSL_cleanse(want, sizeof(want));
+	explicit_bzero(want, sizeof(want));
 	if (!ok)
 		return webhook_refuse(ret_why, WEBHOOK_BAD_SIGNATURE, reterr,
 		    DR_EDENIED, "signature does not match", "");
