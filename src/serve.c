@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -403,6 +404,10 @@ serve_run(const struct config *cfg)
 	log_kv(LOG_LEVEL_INFO, "listening", "address", where, "auth",
 	    cfg->auth_mode == CONFIG_AUTH_NONE ? "none" : "forward", "state",
 	    path, LOG_END);
+	/* Starting (the configuration, the state file's migrations, the
+	 * snapshot's JSON tree, the first view) peaks well above what the
+	 * daemon keeps: give the free pages back before idling. */
+	malloc_trim(0);
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
