@@ -99,16 +99,6 @@ struct docker_xfer {
 	bool			 stopped;	/* out: on_body said stop */
 };
 
-static void
-docker_link_done(struct docker_link *l)
-{
-	httpc_conn_free(l->conn);
-	l->conn = NULL;
-	if (l->curl != NULL)
-		curl_easy_cleanup(l->curl);
-	l->curl = NULL;
-}
-
 /* Copies value into dst when name is want. */
 static void
 docker_header_value(struct span name, struct span value, const char *want,
@@ -134,6 +124,15 @@ docker_ping_header(struct docker_ping *p, struct span name, struct span value)
  * tcp:// with DOCKER_TLS_VERIFY speaks https with the client certificate
  * in cert_dir; every other host goes through httpc.
  */
+
+/* Frees the curl handle of a link (set only on the TLS path). */
+static void
+docker_tls_done(struct docker_link *l)
+{
+	if (l->curl != NULL)
+		curl_easy_cleanup(l->curl);
+	l->curl = NULL;
+}
 
 static size_t
 docker_tls_write_cb(char *data, size_t size, size_t n, void *arg)
@@ -227,6 +226,14 @@ docker_tls_xfer(struct docker *d, struct docker_link *l, struct docker_xfer *x,
 }
 
 /* ---- end of TLS -------------------------------------------------------- */
+
+static void
+docker_link_done(struct docker_link *l)
+{
+	httpc_conn_free(l->conn);
+	l->conn = NULL;
+	docker_tls_done(l);
+}
 
 static void
 docker_xfer_header(void *arg, struct span name, struct span value)
