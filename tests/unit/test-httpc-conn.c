@@ -22,7 +22,7 @@
  * without an answer, 'S' stays silent until the client goes, 'T' streams
  * chunked lines until the client goes. */
 static const char	*script;
-static int		 nreq, naccept;
+static _Atomic int	 nreq, naccept;
 static char		 reqlog[4096];
 static int		 lfd;
 
