@@ -1,25 +1,39 @@
 /*
- * docker-client: Engine API transport.  One curl easy handle is reused for
- * every call so the connection stays open; the negotiated version prefixes
- * every path.
+ * docker-client: Engine API transport.  Unix sockets and plain tcp go
+ * through httpc (our own HTTP/1.1 client); only TLS (tcp:// with
+ * DOCKER_TLS_VERIFY) uses libcurl, in the one section marked below.  One
+ * connection is kept alive for the sequential calls of a struct docker;
+ * the negotiated version prefixes every path.
  */
 #include "docker-client.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "httpc-conn.h"
 #include "xmalloc.h"
+
+#define DOCKER_BATCH_CONNS	8	/* connections of one docker_get_batch */
+
+/* One connection to the engine: ours (unix, plain tcp) or, for TLS, a
+ * curl easy handle.  Starts empty; docker_link_done closes it. */
+struct docker_link {
+	struct httpc_conn	*conn;
+	CURL			*curl;
+};
 
 struct docker {
 	char			*host;		/* as given or defaulted */
-	char			*base;		/* "http://localhost" or "https://h:p" */
 	char			*socket;	/* unix socket path, or NULL */
+	char			*tcp;		/* "h:p" of plain tcp, or NULL */
+	char			*base;		/* TLS: "https://h:p" */
 	char			*cert_dir;	/* TLS client cert dir, or NULL */
-	CURL			*curl;
+	struct docker_link	 link;		/* sequential calls */
 	struct docker_version	 version;
 	bool			 have_version;	/* engine, arch read (/version) */
 	pid_t			 peer_pid;	/* the engine's, unix socket; or 0 */
@@ -65,131 +79,262 @@ docker_api_pick(const char *daemon, const char *daemon_min,
 	return s;
 }
 
-static size_t
-docker_write_cb(char *data, size_t size, size_t n, void *arg)
-{
-	struct buf	*b = arg;
-
-	if (!buf_add(b, data, size * n))
-		return 0;	/* over DOCKER_BODY_MAX: abort the transfer */
-	return size * n;
-}
-
-/* Sets up c for one request to url (absolute from the server root). */
-static void
-docker_setup(struct docker *d, CURL *c, const char *method, const char *url,
-    const char *body, struct curl_slist *hdrs, struct buf *resp)
-{
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	if (d->socket != NULL)
-		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, d->socket);
-	if (d->cert_dir != NULL) {
-		char	ca[4096], cert[4096], key[4096];
-
-		snprintf(ca, sizeof(ca), "%s/ca.pem", d->cert_dir);
-		snprintf(cert, sizeof(cert), "%s/cert.pem", d->cert_dir);
-		snprintf(key, sizeof(key), "%s/key.pem", d->cert_dir);
-		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
-		curl_easy_setopt(c, CURLOPT_SSLCERT, cert);
-		curl_easy_setopt(c, CURLOPT_SSLKEY, key);
-	}
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)DOCKER_TIMEOUT_MS);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, docker_write_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "dockrev");
-	if (body != NULL)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	else if (strcmp(method, "POST") == 0)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-}
-
-/* The dr_err for a failed transfer. */
-static enum dr_err
-docker_curl_err(struct docker *d, CURLcode cc, const struct buf *resp,
-    const char *method, const char *path, struct dr_error *reterr)
-{
-	if (cc == CURLE_WRITE_ERROR && buf_failed(resp))
-		return dr_fail(reterr, DR_ETOOBIG, "engine answer to %s over %d "
-		    "bytes", path, DOCKER_BODY_MAX);
-	if (cc == CURLE_OPERATION_TIMEDOUT)
-		return dr_fail(reterr, DR_ETIMEOUT, "engine at %s: %s %s timed "
-		    "out", d->host, method, path);
-	return dr_fail(reterr, DR_ENET, "cannot reach the Docker engine at %s: "
-	    "%s", d->host, curl_easy_strerror(cc));
-}
-
 /* Collects the Api-Version and OSType headers of a /_ping answer. */
 struct docker_ping {
 	char	api[16];
 	char	os[32];
 };
 
-/* Copies header line data into dst when it is "name: value". */
+/* One request and where its answer goes. */
+struct docker_xfer {
+	const char		*method;
+	const char		*path;		/* from the server root */
+	const char		*body;		/* JSON, or NULL */
+	const char		*header;	/* one extra header, or NULL */
+	long			 timeout_ms;
+	bool			(*on_body)(void *, struct span);
+	void			*arg;
+	struct docker_ping	*ping;		/* or NULL */
+	long			 status;	/* out */
+	bool			 stopped;	/* out: on_body said stop */
+};
+
+/* Copies value into dst when name is want. */
 static void
-docker_header_value(const char *data, size_t len, const char *name,
+docker_header_value(struct span name, struct span value, const char *want,
     char *dst, size_t dstsz)
 {
-	size_t	nl = strlen(name), i, j;
+	if (name.len != strlen(want) || strncasecmp(name.p, want,
+	    name.len) != 0 || value.len >= dstsz)
+		return;
+	memcpy(dst, value.p, value.len);
+	dst[value.len] = '\0';
+}
 
-	if (len <= nl || data[nl] != ':' || strncasecmp(data, name, nl) != 0)
-		return;
-	for (i = nl + 1; i < len && (data[i] == ' ' || data[i] == '\t'); i++)
-		;
-	for (j = len; j > i && (data[j - 1] == '\r' || data[j - 1] == '\n' ||
-	    data[j - 1] == ' '); j--)
-		;
-	if (j - i >= dstsz)
-		return;
-	memcpy(dst, data + i, j - i);
-	dst[j - i] = '\0';
+static void
+docker_ping_header(struct docker_ping *p, struct span name, struct span value)
+{
+	docker_header_value(name, value, "Api-Version", p->api,
+	    sizeof(p->api));
+	docker_header_value(name, value, "OSType", p->os, sizeof(p->os));
+}
+
+/*
+ * ---- TLS: the only place that calls libcurl ----------------------------
+ * tcp:// with DOCKER_TLS_VERIFY speaks https with the client certificate
+ * in cert_dir; every other host goes through httpc.
+ */
+
+/* Frees the curl handle of a link (set only on the TLS path). */
+static void
+docker_tls_done(struct docker_link *l)
+{
+	if (l->curl != NULL)
+		curl_easy_cleanup(l->curl);
+	l->curl = NULL;
 }
 
 static size_t
-docker_ping_header_cb(char *data, size_t size, size_t n, void *arg)
+docker_tls_write_cb(char *data, size_t size, size_t n, void *arg)
 {
-	struct docker_ping	*p = arg;
+	struct docker_xfer	*x = arg;
 
-	docker_header_value(data, size * n, "Api-Version", p->api,
-	    sizeof(p->api));
-	docker_header_value(data, size * n, "OSType", p->os, sizeof(p->os));
+	if (!x->on_body(x->arg, span_make(data, size * n))) {
+		x->stopped = true;
+		return 0;	/* aborts the transfer */
+	}
 	return size * n;
 }
 
-/* Performs one request; path is absolute from the server root. */
+static size_t
+docker_tls_header_cb(char *data, size_t size, size_t n, void *arg)
+{
+	struct docker_xfer	*x = arg;
+	struct span		 l = span_make(data, size * n), name, value;
+	size_t			 colon = span_find(l, ':');
+
+	if (colon == l.len)
+		return size * n;
+	name = span_sub(l, 0, colon);
+	value = span_sub(l, colon + 1, l.len);
+	while (value.len > 0 && (value.p[0] == ' ' || value.p[0] == '\t'))
+		value = span_sub(value, 1, value.len);
+	while (value.len > 0 && strchr("\r\n \t", value.p[value.len - 1]))
+		value.len--;
+	docker_ping_header(x->ping, name, value);
+	return size * n;
+}
+
+static enum dr_err
+docker_tls_xfer(struct docker *d, struct docker_link *l, struct docker_xfer *x,
+    struct dr_error *reterr)
+{
+	struct curl_slist	*hdrs = NULL;
+	char			*url, ca[4096], cert[4096], key[4096];
+	CURL			*c;
+	CURLcode		 cc;
+	enum dr_err		 err = DR_OK;
+
+	if (l->curl == NULL && (l->curl = curl_easy_init()) == NULL)
+		return dr_fail(reterr, DR_EINTERNAL, "curl_easy_init failed");
+	c = l->curl;
+	curl_easy_reset(c);
+	url = xasprintf("%s%s", d->base, x->path);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", d->cert_dir);
+	snprintf(cert, sizeof(cert), "%s/cert.pem", d->cert_dir);
+	snprintf(key, sizeof(key), "%s/key.pem", d->cert_dir);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+	curl_easy_setopt(c, CURLOPT_SSLCERT, cert);
+	curl_easy_setopt(c, CURLOPT_SSLKEY, key);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, x->method);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, x->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)HTTPC_CONNECT_MS);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, docker_tls_write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "dockrev");
+	if (x->body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, x->body);
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	} else if (strcmp(x->method, "POST") == 0)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+	if (x->header != NULL)
+		hdrs = curl_slist_append(hdrs, x->header);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	if (x->ping != NULL) {
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION,
+		    docker_tls_header_cb);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+	}
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &x->status);
+	if (cc == CURLE_WRITE_ERROR && x->stopped)
+		err = DR_OK;
+	else if (cc == CURLE_OPERATION_TIMEDOUT)
+		err = dr_fail(reterr, DR_ETIMEOUT, "engine at %s: %s %s timed "
+		    "out", d->host, x->method, x->path);
+	else if (cc != CURLE_OK)
+		err = dr_fail(reterr, DR_ENET, "cannot reach the Docker engine "
+		    "at %s: %s", d->host, curl_easy_strerror(cc));
+	/* The extra header may carry credentials. */
+	for (struct curl_slist *h = hdrs; h != NULL; h = h->next)
+		explicit_bzero(h->data, strlen(h->data));
+	curl_slist_free_all(hdrs);
+	free(url);
+	return err;
+}
+
+/* ---- end of TLS -------------------------------------------------------- */
+
+static void
+docker_link_done(struct docker_link *l)
+{
+	httpc_conn_free(l->conn);
+	l->conn = NULL;
+	docker_tls_done(l);
+}
+
+static void
+docker_xfer_header(void *arg, struct span name, struct span value)
+{
+	struct docker_xfer	*x = arg;
+
+	if (x->ping != NULL)
+		docker_ping_header(x->ping, name, value);
+}
+
+static bool
+docker_xfer_body(void *arg, struct span data)
+{
+	struct docker_xfer	*x = arg;
+
+	return x->on_body(x->arg, data);
+}
+
+/*
+ * Performs x on link l (opened on first use, kept alive after): DR_OK
+ * with x->status (and x->stopped when on_body stopped it), or DR_ENET,
+ * DR_ETIMEOUT, DR_EPROTO, DR_ETOOBIG with the message callers show.
+ */
+static enum dr_err
+docker_xfer(struct docker *d, struct docker_link *l, struct docker_xfer *x,
+    struct dr_error *reterr)
+{
+	struct httpc_sink	 sink = { docker_xfer_header, docker_xfer_body,
+				    x };
+	struct httpc_req	 req = { .method = x->method, .path = x->path,
+				    .header = x->header, .body = x->body };
+	struct dr_error		 e = { 0 };
+	int			 status = 0;
+	enum dr_err		 err;
+
+	x->status = 0;
+	x->stopped = false;
+	if (d->cert_dir != NULL)
+		return docker_tls_xfer(d, l, x, reterr);
+	if (l->conn == NULL)
+		l->conn = httpc_conn_new(d->socket, d->tcp);
+	if (x->body != NULL)
+		req.body_len = strlen(x->body);
+	err = httpc_conn_request(l->conn, &req, httpc_now_ms() +
+	    x->timeout_ms, &sink, &status, &x->stopped, &e);
+	x->status = status;
+	switch (err) {
+	case DR_OK:
+		return DR_OK;
+	case DR_ETIMEOUT:
+		return dr_fail(reterr, DR_ETIMEOUT, "engine at %s: %s %s timed "
+		    "out", d->host, x->method, x->path);
+	case DR_EPROTO:
+	case DR_ETOOBIG:
+		return dr_fail(reterr, err, "engine at %s: bad HTTP answer to "
+		    "%s %s: %s", d->host, x->method, x->path, e.msg);
+	case DR_EINVAL:
+		return dr_fail(reterr, err, "engine request %s %s: %s",
+		    x->method, x->path, e.msg);
+	default:
+		return dr_fail(reterr, DR_ENET, "cannot reach the Docker engine "
+		    "at %s: %s", d->host, e.msg);
+	}
+}
+
+static bool
+docker_buf_sink(void *arg, struct span data)
+{
+	/* false over the buf's cap: stops the answer */
+	return buf_add(arg, data.p, data.len);
+}
+
+/* Performs one request on link l; path is absolute from the server root. */
+static enum dr_err
+docker_request_on(struct docker *d, struct docker_link *l, const char *method,
+    const char *path, const char *body, long *ret_status, struct buf *resp,
+    struct docker_ping *ping, struct dr_error *reterr)
+{
+	struct docker_xfer	x = { .method = method, .path = path,
+				    .body = body, .timeout_ms = DOCKER_TIMEOUT_MS,
+				    .on_body = docker_buf_sink, .arg = resp,
+				    .ping = ping };
+	enum dr_err		err;
+
+	if ((err = docker_xfer(d, l, &x, reterr)) != DR_OK)
+		return err;
+	if (x.stopped)
+		return dr_fail(reterr, DR_ETOOBIG, "engine answer to %s over %d "
+		    "bytes", path, DOCKER_BODY_MAX);
+	*ret_status = x.status;
+	return DR_OK;
+}
+
+/* The same on the struct docker's own kept-alive connection. */
 static enum dr_err
 docker_request(struct docker *d, const char *method, const char *path,
     const char *body, long *ret_status, struct buf *resp,
     struct docker_ping *ping, struct dr_error *reterr)
 {
-	struct curl_slist	*hdrs = NULL;
-	char			*url = NULL;
-	CURLcode		 cc;
-	enum dr_err		 err = DR_OK;
-
-	url = xasprintf("%s%s", d->base, path);
-	if (body != NULL)
-		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-	curl_easy_reset(d->curl);
-	docker_setup(d, d->curl, method, url, body, hdrs, resp);
-	if (ping != NULL) {
-		curl_easy_setopt(d->curl, CURLOPT_HEADERFUNCTION,
-		    docker_ping_header_cb);
-		curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, ping);
-	}
-	cc = curl_easy_perform(d->curl);
-	if (cc != CURLE_OK) {
-		err = docker_curl_err(d, cc, resp, method, path, reterr);
-		goto out;
-	}
-	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, ret_status);
-out:
-	curl_slist_free_all(hdrs);
-	free(url);
-	return err;
+	return docker_request_on(d, &d->link, method, path, body, ret_status,
+	    resp, ping, reterr);
 }
 
 /* Turns an engine error answer into a dr_err with its message. */
@@ -282,14 +427,13 @@ docker_negotiate(struct docker *d, struct dr_error *reterr)
 		return docker_read_version(d, true, reterr);
 	if ((s = docker_api_pick(ping.api, NULL, reterr)) == NULL)
 		return reterr ? reterr->code : DR_EUNSUPPORTED;
-	if (d->socket != NULL) {
-		curl_socket_t	 fd = CURL_SOCKET_BAD;
+	if (d->socket != NULL && d->link.conn != NULL) {
+		int		 fd = httpc_conn_fd(d->link.conn);
 		struct ucred	 cred;
 		socklen_t	 len = sizeof(cred);
 
-		if (curl_easy_getinfo(d->curl, CURLINFO_ACTIVESOCKET, &fd) ==
-		    CURLE_OK && fd != CURL_SOCKET_BAD &&
-		    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+		if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
+		    &len) == 0)
 			d->peer_pid = cred.pid;
 	}
 	snprintf(d->version.api, sizeof(d->version.api), "%s", s);
@@ -313,7 +457,6 @@ docker_open(const char *host, struct docker **ret, struct dr_error *reterr)
 	d->host = xstrdup(host);
 	if (strncmp(host, "unix://", 7) == 0 && host[7] == '/') {
 		d->socket = xstrdup(host + 7);
-		d->base = xstrdup("http://localhost");
 	} else if (strncmp(host, "tcp://", 6) == 0 && host[6] != '\0' &&
 	    strpbrk(host + 6, "/?#@ ") == NULL) {
 		tls = getenv("DOCKER_TLS_VERIFY");
@@ -328,15 +471,10 @@ docker_open(const char *host, struct docker **ret, struct dr_error *reterr)
 				    home ? home : "");
 			d->base = xasprintf("https://%s", host + 6);
 		} else
-			d->base = xasprintf("http://%s", host + 6);
+			d->tcp = xstrdup(host + 6);
 	} else {
 		err = dr_fail(reterr, DR_EINVAL, "unsupported DOCKER_HOST \"%s\" "
 		    "(use unix:///path or tcp://host:port)", host);
-		goto fail;
-	}
-	d->curl = curl_easy_init();
-	if (d->curl == NULL) {
-		err = dr_fail(reterr, DR_EINTERNAL, "curl_easy_init failed");
 		goto fail;
 	}
 	if ((err = docker_negotiate(d, reterr)) != DR_OK)
@@ -353,9 +491,9 @@ docker_free(struct docker *d)
 {
 	if (d == NULL)
 		return;
-	if (d->curl != NULL)
-		curl_easy_cleanup(d->curl);
+	docker_link_done(&d->link);
 	free(d->host);
+	free(d->tcp);
 	free(d->base);
 	free(d->socket);
 	free(d->cert_dir);
@@ -405,9 +543,11 @@ docker_host(const struct docker *d)
 	return d->host;
 }
 
-enum dr_err
-docker_call(struct docker *d, const char *method, const char *path,
-    const json_t *body, json_t **ret, struct dr_error *reterr)
+/* docker_call on link l. */
+static enum dr_err
+docker_call_on(struct docker *d, struct docker_link *l, const char *method,
+    const char *path, const json_t *body, json_t **ret,
+    struct dr_error *reterr)
 {
 	struct buf	 resp;
 	char		*full = NULL, *text = NULL;
@@ -422,7 +562,7 @@ docker_call(struct docker *d, const char *method, const char *path,
 	if (body != NULL)
 		text = json_dumps(body, JSON_COMPACT);
 	full = xasprintf("/v%s%s", d->version.api, path);
-	if ((err = docker_request(d, method, full, text, &status, &resp,
+	if ((err = docker_request_on(d, l, method, full, text, &status, &resp,
 	    NULL, reterr)) != DR_OK)
 		goto out;
 	if (status < 200 || status > 299) {
@@ -446,85 +586,83 @@ out:
 }
 
 enum dr_err
+docker_call(struct docker *d, const char *method, const char *path,
+    const json_t *body, json_t **ret, struct dr_error *reterr)
+{
+	return docker_call_on(d, &d->link, method, path, body, ret, reterr);
+}
+
+enum dr_err
 docker_get(struct docker *d, const char *path, json_t **ret,
     struct dr_error *reterr)
 {
 	return docker_call(d, "GET", path, NULL, ret, reterr);
 }
 
+/* The shared state of one docker_get_batch: each worker (own connection)
+ * takes the next entry until none is left. */
+struct docker_batch_run {
+	struct docker		*d;
+	struct docker_batch	*reqs;
+	size_t			 n;
+	size_t			 next;		/* guarded by mu */
+	pthread_mutex_t		 mu;
+};
+
+static void *
+docker_batch_worker(void *arg)
+{
+	struct docker_batch_run	*run = arg;
+	struct docker_link	 l = { 0 };
+	struct docker_batch	*r;
+	size_t			 i;
+
+	for (;;) {
+		pthread_mutex_lock(&run->mu);
+		i = run->next++;
+		pthread_mutex_unlock(&run->mu);
+		if (i >= run->n)
+			break;
+		r = &run->reqs[i];
+		r->err = docker_call_on(run->d, &l, "GET", r->path, NULL,
+		    &r->ret, &r->error);
+		if (r->err == DR_OK && r->ret == NULL)
+			r->err = dr_fail(&r->error, DR_EPROTO, "engine: bad "
+			    "JSON from %s", r->path);
+	}
+	docker_link_done(&l);
+	return NULL;
+}
+
 enum dr_err
 docker_get_batch(struct docker *d, struct docker_batch *reqs, size_t n)
 {
-	CURLM		*m;
-	CURL		**easy;
-	struct buf	*resp;
-	char		**urls;
-	CURLMsg		*msg;
-	size_t		 i;
-	int		 running, left;
-	enum dr_err	 first = DR_OK;
+	struct docker_batch_run	 run = { .d = d, .reqs = reqs, .n = n };
+	pthread_t		 tids[DOCKER_BATCH_CONNS - 1];
+	size_t			 i, nt = 0, want;
+	enum dr_err		 first = DR_OK;
 
-	m = curl_multi_init();
-	easy = xcalloc(n + 1, sizeof(*easy));
-	resp = xcalloc(n + 1, sizeof(*resp));
-	urls = xcalloc(n + 1, sizeof(*urls));
-	curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, 8L);
 	for (i = 0; i < n; i++) {
 		reqs[i].ret = NULL;
 		reqs[i].err = DR_OK;
 		dr_error_clear(&reqs[i].error);
-		buf_init(&resp[i], DOCKER_BODY_MAX);
-		urls[i] = xasprintf("%s/v%s%s", d->base, d->version.api,
-		    reqs[i].path);
-		easy[i] = curl_easy_init();
-		docker_setup(d, easy[i], "GET", urls[i], NULL, NULL, &resp[i]);
-		curl_easy_setopt(easy[i], CURLOPT_PRIVATE, (char *)&reqs[i]);
-		curl_multi_add_handle(m, easy[i]);
 	}
-	do {
-		curl_multi_perform(m, &running);
-		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
-			struct docker_batch	*r;
-			long			 status = 0;
-
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-			    (char **)&r);
-			i = (size_t)(r - reqs);
-			if (msg->data.result != CURLE_OK) {
-				r->err = docker_curl_err(d, msg->data.result,
-				    &resp[i], "GET", r->path, &r->error);
-				continue;
-			}
-			curl_easy_getinfo(msg->easy_handle,
-			    CURLINFO_RESPONSE_CODE, &status);
-			if (status < 200 || status > 299) {
-				r->err = docker_status_err(status, &resp[i],
-				    r->path, &r->error);
-				continue;
-			}
-			r->ret = json_loadb(buf_str(&resp[i]), resp[i].len, 0,
-			    NULL);
-			if (r->ret == NULL)
-				r->err = dr_fail(&r->error, DR_EPROTO, "engine: "
-				    "bad JSON from %s", r->path);
-		}
-		if (running > 0)
-			curl_multi_poll(m, NULL, 0, 1000, NULL);
-	} while (running > 0);
-	for (i = 0; i < n; i++) {
+	pthread_mutex_init(&run.mu, NULL);
+	/* This thread is one of the workers. */
+	want = n < DOCKER_BATCH_CONNS ? n : DOCKER_BATCH_CONNS;
+	for (i = 1; i < want; i++) {
+		if (pthread_create(&tids[nt], NULL, docker_batch_worker,
+		    &run) != 0)
+			break;	/* fewer connections, same answers */
+		nt++;
+	}
+	docker_batch_worker(&run);
+	for (i = 0; i < nt; i++)
+		pthread_join(tids[i], NULL);
+	pthread_mutex_destroy(&run.mu);
+	for (i = 0; i < n; i++)
 		if (first == DR_OK && reqs[i].err != DR_OK)
 			first = reqs[i].err;
-		curl_multi_remove_handle(m, easy[i]);
-		curl_easy_cleanup(easy[i]);
-		buf_done(&resp[i]);
-		free(urls[i]);
-	}
-	curl_multi_cleanup(m);
-	free(easy);
-	free(resp);
-	free(urls);
 	return first;
 }
 
@@ -532,36 +670,34 @@ struct docker_streamer {
 	struct buf	 line;
 	docker_line_fn	*fn;
 	void		*arg;
-	bool		 stopped;	/* fn said enough */
 	bool		 toobig;
 };
 
-static size_t
-docker_stream_cb(char *data, size_t size, size_t n, void *arg)
+/* Splits the answer into lines for fn; false stops the stream. */
+static bool
+docker_stream_sink(void *arg, struct span data)
 {
 	struct docker_streamer	*st = arg;
-	size_t			 len = size * n, i, start = 0;
+	size_t			 i, start = 0;
 
-	for (i = 0; i < len; i++) {
-		if (data[i] != '\n')
+	for (i = 0; i < data.len; i++) {
+		if (data.p[i] != '\n')
 			continue;
-		if (!buf_add(&st->line, data + start, i - start)) {
+		if (!buf_add(&st->line, data.p + start, i - start)) {
 			st->toobig = true;
-			return 0;
+			return false;
 		}
 		start = i + 1;
 		if (st->line.len > 0 && !st->fn(buf_span(&st->line),
-		    st->arg)) {
-			st->stopped = true;
-			return 0;
-		}
+		    st->arg))
+			return false;
 		buf_reset(&st->line);
 	}
-	if (!buf_add(&st->line, data + start, len - start)) {
+	if (!buf_add(&st->line, data.p + start, data.len - start)) {
 		st->toobig = true;
-		return 0;
+		return false;
 	}
-	return len;
+	return true;
 }
 
 enum dr_err
@@ -578,49 +714,35 @@ docker_stream_req(struct docker *d, const char *method, const char *path,
     struct dr_error *reterr)
 {
 	struct docker_streamer	 st = { .fn = fn, .arg = arg };
-	struct curl_slist	*hdrs = NULL;
-	struct buf		 unused;
-	CURL			*c;
+	struct docker_xfer	 x = { .method = method, .header = header,
+				    .timeout_ms = timeout_ms > 0 ? timeout_ms :
+				    1L, .on_body = docker_stream_sink,
+				    .arg = &st };
+	struct docker_link	 l = { 0 };	/* a stream has its own */
+	struct dr_error		 e = { 0 };
 	char			*url;
-	CURLcode		 cc;
-	long			 status = 0;
-	enum dr_err		 err = DR_OK;
+	enum dr_err		 err;
 
 	buf_init(&st.line, DOCKER_LINE_MAX);
-	buf_init(&unused, 0);
-	url = xasprintf("%s/v%s%s", d->base, d->version.api, path);
-	if (header != NULL)
-		hdrs = curl_slist_append(hdrs, header);
-	c = curl_easy_init();
-	docker_setup(d, c, method, url, NULL, hdrs, &unused);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, docker_stream_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &st);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms :
-	    1L);
-	cc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (st.stopped)
+	url = xasprintf("/v%s%s", d->version.api, path);
+	x.path = url;
+	err = docker_xfer(d, &l, &x, &e);
+	if (x.stopped && !st.toobig)
 		err = DR_OK;
 	else if (st.toobig)
 		err = dr_fail(reterr, DR_ETOOBIG, "engine: a line of %s is over "
 		    "%d bytes", path, DOCKER_LINE_MAX);
-	else if (cc == CURLE_OPERATION_TIMEDOUT)
+	else if (err == DR_ETIMEOUT)
 		err = dr_fail(reterr, DR_ETIMEOUT, "engine: %s: no answer "
 		    "within %ld ms", path, timeout_ms);
-	else if (cc != CURLE_OK)
-		err = docker_curl_err(d, cc, &unused, "GET", path, reterr);
-	else if (status < 200 || status > 299)
-		err = dr_fail(reterr, status == 404 ? DR_ENOTFOUND : DR_EDOCKER,
-		    "engine: HTTP %ld on %s", status, path);
-	curl_easy_cleanup(c);
-	if (hdrs != NULL) {
-		/* The header may carry credentials. */
-		explicit_bzero(hdrs->data, strlen(hdrs->data));
-		curl_slist_free_all(hdrs);
-	}
+	else if (err != DR_OK)
+		err = dr_fail(reterr, err, "%s", e.msg);
+	else if (x.status < 200 || x.status > 299)
+		err = dr_fail(reterr, x.status == 404 ? DR_ENOTFOUND :
+		    DR_EDOCKER, "engine: HTTP %ld on %s", x.status, path);
+	docker_link_done(&l);
 	free(url);
 	buf_done(&st.line);
-	buf_done(&unused);
 	return err;
 }
 

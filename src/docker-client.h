@@ -1,8 +1,11 @@
 /*
- * docker-client: the Docker Engine API over a unix socket or tcp(+TLS),
- * with libcurl.  The API version is negotiated once with the daemon's
- * /version: we speak min(DOCKER_API_MAX, daemon's ApiVersion), never a fixed
- * version, so old (20.10: 1.41) and new (29: >= 1.44) engines both work.
+ * docker-client: the Docker Engine API over a unix socket or tcp(+TLS).
+ * unix:// and plain tcp:// go through httpc, our own HTTP/1.1 client (a
+ * process that never speaks TLS to the engine needs no libcurl); only
+ * tcp:// with DOCKER_TLS_VERIFY uses libcurl for https.  The API version
+ * is negotiated once with the daemon (/_ping, else /version): we speak
+ * min(DOCKER_API_MAX, daemon's ApiVersion), never a fixed version, so old
+ * (20.10: 1.41) and new (29: >= 1.44) engines both work.
  */
 #ifndef DOCKER_CLIENT_H
 #define DOCKER_CLIENT_H
@@ -82,8 +85,8 @@ struct docker_batch {
 };
 
 /*
- * Performs n GETs concurrently (each on its own connection, at most 8 at a
- * time) and fills each entry's ret or err.  Returns DR_OK when all
+ * Performs n GETs concurrently (on up to 8 connections, one worker thread
+ * each, taking the entries in turn) and fills each entry's ret or err.  Returns DR_OK when all
  * succeeded, else the first entry's error code; entries are independent.
  */
 enum dr_err	docker_get_batch(struct docker *, struct docker_batch *,

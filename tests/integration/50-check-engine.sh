@@ -80,6 +80,48 @@ is "tcp: same verdict" "$(item e-app '.candidates[0].tag')" 1.1
 DOCKER_HOST=tcp://127.0.0.1:1 "$DOCKREV" check >"$T_TMP/out" 2>&1
 is "tcp: nothing listening: exit 1" "$?" 1
 
+# ---- tcp:// with TLS (libcurl's part) ---------------------------------------------
+# socat terminates TLS in front of the socket and wants a client certificate
+# from our CA; a second, unrelated CA must not be trusted.
+C=$T_TMP/tls
+mkdir -p "$C/good" "$C/bad"
+tls_ca() {	# dir: a self-signed CA in dir/ca.pem, dir/ca-key.pem
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=it50 CA" \
+		-keyout "$1/ca-key.pem" -out "$1/ca.pem" 2>/dev/null
+}
+tls_cert() {	# name ext: name-key.pem, name.pem signed by $C/good's CA
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=$1" \
+		-keyout "$C/$1-key.pem" -out "$C/$1.csr" 2>/dev/null &&
+	printf '%s\n' "$2" >"$C/$1.ext" &&
+	openssl x509 -req -in "$C/$1.csr" -CA "$C/good/ca.pem" \
+		-CAkey "$C/good/ca-key.pem" -CAcreateserial -days 1 \
+		-extfile "$C/$1.ext" -out "$C/$1.pem" 2>/dev/null
+}
+ok "tls: make a CA" tls_ca "$C/good"
+ok "tls: make another CA" tls_ca "$C/bad"
+ok "tls: server certificate" tls_cert server "subjectAltName=IP:127.0.0.1"
+ok "tls: client certificate" tls_cert client "extendedKeyUsage=clientAuth"
+for d in good bad; do
+	cp "$C/client.pem" "$C/$d/cert.pem"
+	cp "$C/client-key.pem" "$C/$d/key.pem"
+done
+cat "$C/server.pem" "$C/server-key.pem" >"$C/server-both.pem"
+tport=$((24000 + $$ % 1000))
+socat "OPENSSL-LISTEN:$tport,bind=127.0.0.1,fork,reuseaddr,cert=$C/server-both.pem,cafile=$C/good/ca.pem,verify=1" \
+	UNIX-CONNECT:/var/run/docker.sock 2>"$T_TMP/socat-tls.log" &
+pids+=($!)
+wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$tport"
+DOCKER_HOST=tcp://127.0.0.1:$tport DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$C/good \
+	"$DOCKREV" check --json >"$J" 2>"$T_TMP/err"
+is "check over tcp:// with TLS exits 0" "$?" 0
+is "tls: same verdict" "$(item e-app '.candidates[0].tag')" 1.1
+DOCKER_HOST=tcp://127.0.0.1:$tport DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$C/bad \
+	"$DOCKREV" check >"$T_TMP/out" 2>&1
+is "tls: a server certificate from another CA: exit 1" "$?" 1
+like "tls: says it cannot reach the engine" "$(cat "$T_TMP/out")" 'cannot reach the Docker engine'
+DOCKER_HOST=tcp://127.0.0.1:$tport "$DOCKREV" check >"$T_TMP/out" 2>&1
+is "tls: plain http to a TLS port: exit 1" "$?" 1
+
 # ---- Swarm ------------------------------------------------------------------------
 if [ "$(docker info -f '{{.Swarm.LocalNodeState}}')" != active ]; then
 	ok "docker swarm init" docker swarm init --advertise-addr 127.0.0.1
