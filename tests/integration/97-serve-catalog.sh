@@ -260,6 +260,13 @@ ok "the child is gone once the check is done" sh -c "! kill -0 $pid 2>/dev/null"
 req1=$(num "$(metric dockrev_registry_requests_total)")
 ok "the child's registry requests are counted ($req0 -> $req1)" test "$req1" -gt "$req0"
 is "still the fresh snapshot" "$(svc .best.tag)" 5.4.0
+# The daemon itself never asked a registry nor hashed anything: libcurl
+# and libcrypto (opened on first use, src/*-lazy.c) are not in its memory,
+# so it idles small; the engine client is its own HTTP (src/httpc*.c).
+maps=$(grep -oE '/lib[a-z0-9_]+\.so[.0-9]*' "/proc/$SRV_PID/maps" | sort -u | tr '\n' ' ')
+unlike "the daemon has not loaded libcurl after checks" "$maps" 'libcurl'
+unlike "the daemon has not loaded libcrypto after checks" "$maps" 'libcrypto'
+like "the daemon has loaded libmicrohttpd (it serves)" "$maps" 'libmicrohttpd'
 
 # A registry that answers 429, Retry-After: 30 (the fault proxy): its
 # check hangs for a while.

@@ -106,6 +106,15 @@ like() {
 	fi
 }
 
+unlike() {
+	if [[ $2 =~ $3 ]]; then
+		fail "$1" "got:  '$2'" "want no match of: $3"
+		return 1
+	else
+		pass "$1"
+	fi
+}
+
 wait_for() {
 	local secs=$1 i
 	shift
