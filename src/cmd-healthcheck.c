@@ -3,6 +3,9 @@
  * container HEALTHCHECK.  Exit 0 only when GET URL (default: /healthz of
  * the configured listen address) answers 200 within
  * HEALTHCHECK_TIMEOUT_MS; 1 otherwise; 2 for a usage or config error.
+ * The default URL is asked with dockrev's own HTTP client (httpc), so the
+ * check, which Docker runs every few seconds, never loads libcurl; --url
+ * (any scheme libcurl speaks, e.g. https) goes through libcurl.
  */
 #include "cmd.h"
 
@@ -15,6 +18,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "httpc-conn.h"
 
 #define HEALTHCHECK_TIMEOUT_MS	3000
 #define HEALTHCHECK_URL_MAX	512
@@ -28,9 +32,10 @@ discard(char *p, size_t size, size_t n, void *arg)
 }
 
 /* http://ADDR:PORT/healthz for the listen address; a wildcard address is
- * reached through loopback. */
+ * reached through loopback.  host gets "ADDR:PORT" ("[ADDR]:PORT"). */
 static void
-default_url(const struct config *cfg, char *out, size_t size)
+default_url(const struct config *cfg, char *out, size_t size, char *host,
+    size_t hsize)
 {
 	char				 addr[64];
 	const struct sockaddr_storage	*ss = &cfg->listen_addr;
@@ -44,7 +49,8 @@ default_url(const struct config *cfg, char *out, size_t size)
 			snprintf(addr, sizeof(addr), "::1");
 		else
 			inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof(addr));
-		snprintf(out, size, "http://[%s]:%u/healthz", addr, port);
+		snprintf(host, hsize, "[%s]:%u", addr, port);
+		snprintf(out, size, "http://%s/healthz", host);
 	} else {
 		const struct sockaddr_in	*s4 = (const void *)ss;
 
@@ -53,8 +59,44 @@ default_url(const struct config *cfg, char *out, size_t size)
 			snprintf(addr, sizeof(addr), "127.0.0.1");
 		else
 			inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof(addr));
-		snprintf(out, size, "http://%s:%u/healthz", addr, port);
+		snprintf(host, hsize, "%s:%u", addr, port);
+		snprintf(out, size, "http://%s/healthz", host);
 	}
+}
+
+static bool
+discard_body(void *arg, struct span data)
+{
+	(void)arg;
+	(void)data;
+	return true;
+}
+
+/* GET /healthz of host with httpc: 0 when it answers 200, else 1. */
+static int
+check_default(const char *host, const char *url)
+{
+	const struct httpc_req	 req = { "GET", "/healthz", NULL, NULL, 0 };
+	const struct httpc_sink	 sink = { NULL, discard_body, NULL };
+	struct httpc_conn	*c = httpc_conn_new(NULL, host);
+	struct dr_error		 e;
+	bool			 stopped;
+	int			 status = 0;
+	enum dr_err		 err;
+
+	err = httpc_conn_request(c, &req, httpc_now_ms() +
+	    HEALTHCHECK_TIMEOUT_MS, &sink, &status, &stopped, &e);
+	httpc_conn_free(c);
+	if (err != DR_OK) {
+		fprintf(stderr, "dockrev healthcheck: %s: %s\n", url, e.msg);
+		return 1;
+	}
+	if (status != 200) {
+		fprintf(stderr, "dockrev healthcheck: %s: HTTP %d\n", url,
+		    status);
+		return 1;
+	}
+	return 0;
 }
 
 int
@@ -67,7 +109,7 @@ cmd_healthcheck(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char	*url = NULL, *file = NULL;
-	char		 buf[HEALTHCHECK_URL_MAX];
+	char		 buf[HEALTHCHECK_URL_MAX], host[HEALTHCHECK_URL_MAX];
 	struct config	*cfg = NULL;
 	struct dr_error	 e;
 	CURL		*c;
@@ -104,9 +146,9 @@ cmd_healthcheck(int argc, char **argv)
 			fprintf(stderr, "dockrev healthcheck: %s\n", e.msg);
 			return 2;
 		}
-		default_url(cfg, buf, sizeof(buf));
+		default_url(cfg, buf, sizeof(buf), host, sizeof(host));
 		config_free(cfg);
-		url = buf;
+		return check_default(host, buf);
 	}
 	if ((c = curl_easy_init()) == NULL) {
 		fprintf(stderr, "dockrev healthcheck: cannot set up libcurl\n");

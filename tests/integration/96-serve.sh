@@ -199,6 +199,10 @@ is "SIGTERM: the port is closed" "$code" 000
 "$DOCKREV" healthcheck --url "http://127.0.0.1:$OLD_PORT/healthz" \
 	2>/dev/null
 is "healthcheck exits 1 when the daemon is down" "$?" 1
+env DOCKREV_LISTEN="127.0.0.1:$OLD_PORT" "$DOCKREV" healthcheck 2>"$T_TMP/hc.err"
+is "healthcheck from DOCKREV_LISTEN exits 1 when the daemon is down" "$?" 1
+like "it says which URL failed" "$(cat "$T_TMP/hc.err")" \
+	"^dockrev healthcheck: http://127\.0\.0\.1:$OLD_PORT/healthz: "
 
 # ---- configuration ------------------------------------------------------------
 
@@ -229,8 +233,9 @@ printf 'log:\n  format: text\nauth:\n  header: Remote-User\n' \
 DOCKREV_LOG_FORMAT=json DOCKREV_AUTH_HEADER=X-Forwarded-User \
 	start "$T_TMP/serve2.log" --config "$T_TMP/env.yaml" ||
 	fail "daemon with a config file starts"
+# (The first line may be the check's start: it runs beside the listen.)
 is "env over file: the log is JSON" \
-	"$(head -n 1 "$T_TMP/serve2.log" | jq -r '.msg' 2>/dev/null)" listening
+	"$(jq -r 'select(.msg == "listening") | .msg' "$T_TMP/serve2.log" 2>/dev/null | head -n 1)" listening
 call GET /api/v1/me "${U[@]}"
 is "env over file: the header is the environment's" "$CODE" 200
 stop
