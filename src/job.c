@@ -206,14 +206,18 @@ enum dr_err
 job_gate(struct jrun *r, const char *step, const char *name,
     struct health_report *rep, struct dr_error *reterr)
 {
-	int64_t		sid;
-	enum dr_err	err;
-	char		outcome[512];
+	struct store_ckpt	*ckpt;
+	int64_t			 sid;
+	enum dr_err		 err;
+	char			 outcome[512];
 
 	if ((err = store_job_step_begin(r->ctx->store, r->job, step, NULL,
 	    &sid, reterr)) != DR_OK)
 		return err;
+	/* The gate waits on Docker: meanwhile the WAL is checkpointed. */
+	ckpt = store_ckpt_start(r->ctx->store);
 	err = health_wait(r->ctx->docker, name, &r->ctx->health, rep, reterr);
+	store_ckpt_join(ckpt);
 	job_crash_seam(step);
 	if (err == DR_OK) {
 		json_t	*o = json_pack("{s:s, s:b, s:I, s:I, s:s}", "result",

@@ -11,6 +11,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -867,6 +869,76 @@ store_close(struct store *s)
 	/* v2: closes even if something was left unfinalized. */
 	sqlite3_close_v2(s->db);
 	free(s);
+}
+
+struct store_ckpt {
+	pthread_t	 thread;
+	char		*path;
+};
+
+static void *
+store_ckpt_main(void *arg)
+{
+	struct store_ckpt	*c = arg;
+	sqlite3			*db = NULL;
+
+	if (sqlite3_open_v2(c->path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
+		sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+		    NULL);
+		/* Best effort: a busy or failed checkpoint leaves the WAL as
+		 * it is, which is always correct. */
+		/* A read first: a fresh connection learns the journal mode
+		 * (and opens the WAL) only when it reads the database. */
+		if (sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema",
+		    NULL, NULL, NULL) == SQLITE_OK)
+			(void)sqlite3_wal_checkpoint_v2(db, NULL,
+			    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	}
+	sqlite3_close_v2(db);
+	return NULL;
+}
+
+struct store_ckpt *
+store_ckpt_start(struct store *s)
+{
+	struct store_ckpt	*c;
+	struct stat		 st;
+	const char		*path;
+	char			*wal;
+	sigset_t		 all, old;
+	int			 rc;
+
+	if (s == NULL || (path = sqlite3_db_filename(s->db, "main")) == NULL ||
+	    *path == '\0')
+		return NULL;
+	wal = xasprintf("%s-wal", path);
+	rc = stat(wal, &st);
+	free(wal);
+	if (rc != 0 || st.st_size < STORE_CKPT_MIN_BYTES)
+		return NULL;
+	c = xcalloc(1, sizeof(*c));
+	c->path = xstrdup(path);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&c->thread, NULL, store_ckpt_main, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		free(c->path);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+store_ckpt_join(struct store_ckpt *c)
+{
+	if (c == NULL)
+		return;
+	pthread_join(c->thread, NULL);
+	free(c->path);
+	free(c);
 }
 
 void

@@ -78,6 +78,20 @@ void		store_close(struct store *);
  * failing with DR_ETIMEOUT; ms <= 0 means do not wait. */
 void		store_set_busy_timeout(struct store *, int ms);
 
+/*
+ * A PASSIVE checkpoint of the WAL into the database, on a connection of
+ * its own in a thread, when the WAL holds more than STORE_CKPT_MIN_BYTES:
+ * for a caller about to wait on Docker (the health gate), so the WAL stays
+ * short (the next process to open the state file first rebuilds the WAL
+ * index by reading the whole WAL) at no cost anyone waits for.  Never
+ * blocks a writer; NULL when there is nothing to do.  Join before closing
+ * the store.
+ */
+#define STORE_CKPT_MIN_BYTES	(1024 * 1024)
+struct store_ckpt;
+struct store_ckpt *store_ckpt_start(struct store *);
+void		store_ckpt_join(struct store_ckpt *);
+
 /* The schema version this binary migrates to. */
 int		store_schema_latest(void);
 

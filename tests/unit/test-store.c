@@ -548,6 +548,63 @@ test_names_and_checks(void)
 	    DR_EINVAL);
 }
 
+/* The gate's background checkpoint: nothing below the threshold; above
+ * it, the WAL's pages reach the database file and a writer meanwhile is
+ * never blocked. */
+static void
+test_checkpoint(void)
+{
+	struct store		*s = NULL, *t = NULL;
+	struct store_ckpt	*c;
+	struct dr_error		 e;
+	struct stat		 db0, db1;
+	sqlite3_stmt		*st = NULL;
+	char			*path = db_path("ckpt.db"), *wal;
+	char			 blob[3000];
+	int			 i;
+
+	CHECK_INTEQ(store_open(path, &s, &e), DR_OK);
+	CHECK(store_ckpt_start(s) == NULL);	/* a small WAL: nothing */
+	CHECK(store_ckpt_start(NULL) == NULL);
+	store_ckpt_join(NULL);
+	CHECK_INTEQ(store_prepare(s, "CREATE TABLE bulk (b TEXT)", &st, &e),
+	    DR_OK);
+	CHECK_INTEQ(store_exec(s, st, &e), DR_OK);
+	store_done(st);
+	memset(blob, 'x', sizeof(blob) - 1);
+	blob[sizeof(blob) - 1] = '\0';
+	CHECK_INTEQ(store_prepare(s, "INSERT INTO bulk VALUES (?)", &st, &e),
+	    DR_OK);
+	for (i = 0; i < 500; i++) {
+		store_bind_text(st, 1, blob);
+		CHECK_INTEQ(store_exec(s, st, &e), DR_OK);
+	}
+	store_done(st);
+	wal = xasprintf("%s-wal", path);
+	CHECK(stat(path, &db0) == 0);
+	CHECK(stat(wal, &db1) == 0 && db1.st_size >= STORE_CKPT_MIN_BYTES);
+	c = store_ckpt_start(s);
+	CHECK(c != NULL);
+	/* A writer on another connection goes on meanwhile. */
+	CHECK_INTEQ(store_open(path, &t, &e), DR_OK);
+	CHECK((new_job(t, "web")) > 0);
+	store_close(t);
+	store_ckpt_join(c);
+	CHECK(stat(path, &db1) == 0);
+	/* Every row is in the database file now (SQLite's own
+	 * auto-checkpoint may have moved some before). */
+	CHECK(db1.st_size > db0.st_size);
+	CHECK(db1.st_size >= 500 * 3000);
+	CHECK_INTEQ(store_prepare(s, "SELECT count(*) FROM bulk", &st, &e),
+	    DR_OK);
+	CHECK(store_step(s, st) == SQLITE_ROW &&
+	    sqlite3_column_int(st, 0) == 500);
+	store_done(st);
+	store_close(s);
+	free(wal);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -564,6 +621,7 @@ main(void)
 	test_busy_other_process();
 	test_concurrent_first_open();
 	test_crash_in_transaction();
+	test_checkpoint();
 	CHECK(nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0);
 	return check_summary("store");
 }
