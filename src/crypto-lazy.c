@@ -20,7 +20,6 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
-#include <pthread.h>
 
 #include "lazylib.h"
 
@@ -74,39 +73,29 @@ static struct {
 	OSSL_PARAM	(*OSSL_PARAM_construct_end)(void);
 } fn;
 
-static pthread_once_t	 load_once = PTHREAD_ONCE_INIT;
-static bool		 loaded;
-
-static void
-load(void)
-{
-	static const struct lazylib_sym syms[] = {
 #define SYM(s)	{ #s, (void **)&fn.s }
-		SYM(CRYPTO_memcmp), SYM(RAND_bytes), SYM(SHA256),
-		SYM(EVP_EncodeBlock), SYM(EVP_DecodeBlock), SYM(EVP_Digest),
-		SYM(EVP_sha256), SYM(EVP_sha512), SYM(EVP_aes_256_gcm),
-		SYM(EVP_CIPHER_CTX_new), SYM(EVP_CIPHER_CTX_free),
-		SYM(EVP_CIPHER_CTX_ctrl), SYM(EVP_EncryptInit_ex),
-		SYM(EVP_EncryptUpdate), SYM(EVP_EncryptFinal_ex),
-		SYM(EVP_DecryptInit_ex), SYM(EVP_DecryptUpdate),
-		SYM(EVP_DecryptFinal_ex), SYM(EVP_MAC_fetch), SYM(EVP_MAC_free),
-		SYM(EVP_MAC_CTX_new), SYM(EVP_MAC_CTX_free), SYM(EVP_MAC_init),
-		SYM(EVP_MAC_update), SYM(EVP_MAC_final),
-		SYM(OSSL_PARAM_construct_utf8_string),
-		SYM(OSSL_PARAM_construct_end),
+static const struct lazylib_sym syms[] = {
+	SYM(CRYPTO_memcmp), SYM(RAND_bytes), SYM(SHA256), SYM(EVP_EncodeBlock),
+	SYM(EVP_DecodeBlock), SYM(EVP_Digest), SYM(EVP_sha256),
+	SYM(EVP_sha512), SYM(EVP_aes_256_gcm), SYM(EVP_CIPHER_CTX_new),
+	SYM(EVP_CIPHER_CTX_free), SYM(EVP_CIPHER_CTX_ctrl),
+	SYM(EVP_EncryptInit_ex), SYM(EVP_EncryptUpdate),
+	SYM(EVP_EncryptFinal_ex), SYM(EVP_DecryptInit_ex),
+	SYM(EVP_DecryptUpdate), SYM(EVP_DecryptFinal_ex), SYM(EVP_MAC_fetch),
+	SYM(EVP_MAC_free), SYM(EVP_MAC_CTX_new), SYM(EVP_MAC_CTX_free),
+	SYM(EVP_MAC_init), SYM(EVP_MAC_update), SYM(EVP_MAC_final),
+	SYM(OSSL_PARAM_construct_utf8_string), SYM(OSSL_PARAM_construct_end),
+};
 #undef SYM
-	};
 
-	lazylib_open(CRYPTO_LAZY_SONAME, syms, sizeof(syms) / sizeof(syms[0]));
-	__atomic_store_n(&loaded, true, __ATOMIC_RELEASE);
-}
+static struct lazylib	 lib = LAZYLIB_INIT(CRYPTO_LAZY_SONAME, syms, NULL);
 
-#define NEED()	pthread_once(&load_once, load)
+#define NEED()	lazylib_need(&lib)
 
 bool
 crypto_lazy_loaded(void)
 {
-	return __atomic_load_n(&loaded, __ATOMIC_ACQUIRE);
+	return lazylib_loaded(&lib);
 }
 
 int
@@ -241,10 +230,10 @@ EVP_DecryptFinal_ex(EVP_CIPHER_CTX *c, unsigned char *out, int *outl)
 }
 
 EVP_MAC *
-EVP_MAC_fetch(OSSL_LIB_CTX *lib, const char *algo, const char *props)
+EVP_MAC_fetch(OSSL_LIB_CTX *ctx, const char *algo, const char *props)
 {
 	NEED();
-	return fn.EVP_MAC_fetch(lib, algo, props);
+	return fn.EVP_MAC_fetch(ctx, algo, props);
 }
 
 void

@@ -60,40 +60,38 @@ static struct {
 	CURLMcode	(*multi_cleanup)(CURLM *);
 } fn;
 
-static pthread_once_t	 load_once = PTHREAD_ONCE_INIT;
-static bool		 loaded;
+#define SYM(s)	{ "curl_" #s, (void **)&fn.s }
+static const struct lazylib_sym syms[] = {
+	SYM(global_init), SYM(global_cleanup), SYM(easy_init),
+	SYM(easy_setopt), SYM(easy_perform), SYM(easy_cleanup),
+	SYM(easy_reset), SYM(easy_getinfo), SYM(easy_strerror),
+	SYM(easy_escape), SYM(free), SYM(getdate), SYM(slist_append),
+	SYM(slist_free_all), SYM(multi_init), SYM(multi_setopt),
+	SYM(multi_add_handle), SYM(multi_remove_handle), SYM(multi_perform),
+	SYM(multi_poll), SYM(multi_info_read), SYM(multi_cleanup),
+};
+#undef SYM
 
 static void
-load(void)
+global_init(void)
 {
-	static const struct lazylib_sym syms[] = {
-#define SYM(s)	{ "curl_" #s, (void **)&fn.s }
-		SYM(global_init), SYM(global_cleanup), SYM(easy_init),
-		SYM(easy_setopt), SYM(easy_perform), SYM(easy_cleanup),
-		SYM(easy_reset), SYM(easy_getinfo), SYM(easy_strerror),
-		SYM(easy_escape), SYM(free), SYM(getdate), SYM(slist_append),
-		SYM(slist_free_all), SYM(multi_init), SYM(multi_setopt),
-		SYM(multi_add_handle), SYM(multi_remove_handle),
-		SYM(multi_perform), SYM(multi_poll), SYM(multi_info_read),
-		SYM(multi_cleanup),
-#undef SYM
-	};
-	lazylib_open(CURL_LAZY_SONAME, syms, sizeof(syms) / sizeof(syms[0]));
 	if (fn.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		lazylib_die(CURL_LAZY_SONAME, "curl_global_init failed");
-	__atomic_store_n(&loaded, true, __ATOMIC_RELEASE);
 }
+
+static struct lazylib	 lib = LAZYLIB_INIT(CURL_LAZY_SONAME, syms,
+			    global_init);
 
 static inline void
 need(void)
 {
-	pthread_once(&load_once, load);
+	lazylib_need(&lib);
 }
 
 bool
 curl_lazy_loaded(void)
 {
-	return __atomic_load_n(&loaded, __ATOMIC_ACQUIRE);
+	return lazylib_loaded(&lib);
 }
 
 static void *

@@ -1,5 +1,6 @@
 /*
- * lazylib: dlopen and dlsym of a function table, or the loader's death.
+ * lazylib: dlopen and dlsym of a function table on first use, or the
+ * loader's death.
  */
 #include "lazylib.h"
 
@@ -18,15 +19,31 @@ lazylib_die(const char *soname, const char *what)
 	_exit(127);
 }
 
+bool
+lazylib_loaded(struct lazylib *lib)
+{
+	return __atomic_load_n(&lib->loaded, __ATOMIC_ACQUIRE);
+}
+
 void
-lazylib_open(const char *soname, const struct lazylib_sym *syms, size_t n)
+lazylib_need(struct lazylib *lib)
 {
 	void	*h;
 	size_t	 i;
 
-	if ((h = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL)
-		lazylib_die(soname, dlerror());
-	for (i = 0; i < n; i++)
-		if ((*syms[i].slot = dlsym(h, syms[i].name)) == NULL)
-			lazylib_die(soname, dlerror());
+	if (lazylib_loaded(lib))
+		return;
+	pthread_mutex_lock(&lib->mu);
+	if (!lib->loaded) {
+		if ((h = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL)) == NULL)
+			lazylib_die(lib->soname, dlerror());
+		for (i = 0; i < lib->nsyms; i++)
+			if ((*lib->syms[i].slot = dlsym(h,
+			    lib->syms[i].name)) == NULL)
+				lazylib_die(lib->soname, dlerror());
+		if (lib->init != NULL)
+			lib->init();
+		__atomic_store_n(&lib->loaded, true, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&lib->mu);
 }

@@ -17,7 +17,6 @@
 #include "mhd-lazy.h"
 
 #include <microhttpd.h>
-#include <pthread.h>
 #include <stdarg.h>
 
 #include "lazylib.h"
@@ -58,40 +57,31 @@ static struct {
 	void		(*suspend_connection)(struct MHD_Connection *);
 } fn;
 
-static pthread_once_t	 load_once = PTHREAD_ONCE_INIT;
-static bool		 loaded;
-
-static void
-load(void)
-{
-	static const struct lazylib_sym syms[] = {
 #define SYM(s)	{ "MHD_" #s, (void **)&fn.s }
-		SYM(add_response_header), SYM(create_response_from_buffer),
-		SYM(create_response_from_buffer_with_free_callback_cls),
-		SYM(create_response_from_callback), SYM(del_response_header),
-		SYM(destroy_response), SYM(get_connection_info),
-		SYM(get_connection_values), SYM(get_daemon_info),
-		SYM(get_response_header), SYM(queue_response),
-		SYM(quiesce_daemon), SYM(resume_connection),
-		SYM(start_daemon_va), SYM(stop_daemon),
-		SYM(suspend_connection),
+static const struct lazylib_sym syms[] = {
+	SYM(add_response_header), SYM(create_response_from_buffer),
+	SYM(create_response_from_buffer_with_free_callback_cls),
+	SYM(create_response_from_callback), SYM(del_response_header),
+	SYM(destroy_response), SYM(get_connection_info),
+	SYM(get_connection_values), SYM(get_daemon_info),
+	SYM(get_response_header), SYM(queue_response), SYM(quiesce_daemon),
+	SYM(resume_connection), SYM(start_daemon_va), SYM(stop_daemon),
+	SYM(suspend_connection),
+};
 #undef SYM
-	};
 
-	lazylib_open(MHD_LAZY_SONAME, syms, sizeof(syms) / sizeof(syms[0]));
-	__atomic_store_n(&loaded, true, __ATOMIC_RELEASE);
-}
+static struct lazylib	 lib = LAZYLIB_INIT(MHD_LAZY_SONAME, syms, NULL);
 
 static inline void
 need(void)
 {
-	pthread_once(&load_once, load);
+	lazylib_need(&lib);
 }
 
 bool
 mhd_lazy_loaded(void)
 {
-	return __atomic_load_n(&loaded, __ATOMIC_ACQUIRE);
+	return lazylib_loaded(&lib);
 }
 
 struct MHD_Daemon *
