@@ -194,6 +194,8 @@ detect_prepare(struct work *w, const struct inventory *inv,
 		}
 		/* Swarm pins tasks to the digest it resolved: that digest is
 		 * what runs, the tag is what to follow. */
+		while (w->nlocal > 0)
+			free(w->local[--w->nlocal]);
 		free(w->local);
 		w->local = xcalloc(1, sizeof(*w->local));
 		w->local[0] = xstrdup(w->ref->digest);
