@@ -20,7 +20,15 @@ LBL=(--label dockrev.test=1 --label "dockrev.test.script=$T_ID")
 SOCK=${DOCKER_HOST:-unix:///var/run/docker.sock}
 SOCK=${SOCK#unix://}
 o=$(($$ % 200 + 20))				# per-run subnets and ports
-PB=$((30000 + ($$ % 500) * 10))
+# PB..PB+3: host ports for the ports shape, below the kernel's ephemeral
+# range (no outgoing connection holds one) and with nothing listening on
+# them now (another program on this machine may have picked one).
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for _ in $(seq 100); do
+	PB=$((20000 + RANDOM % 1000 * 10))
+	port_free "$PB" && port_free $((PB + 1)) && port_free $((PB + 2)) &&
+		port_free $((PB + 3)) && break
+done
 N1=it60-$$-a N2=it60-$$-b N6=it60-$$-v6
 
 # Anonymous volumes reattached by name count as named for `docker rm -v`:
