@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "httphdr.h"
+
 enum httpc_state {
 	HTTPC_S_STATUS,		/* status line */
 	HTTPC_S_INFO,		/* headers of a 1xx answer (skipped) */
@@ -49,16 +51,6 @@ httpc_error(struct httpc_parser *p, struct dr_error *reterr, enum dr_err code,
 	p->state = HTTPC_S_ERROR;
 	dr_fail(reterr, code, "%s", msg);
 	return HTTPC_EV_ERROR;
-}
-
-/* tchar of RFC 9110 5.6.2. */
-static bool
-httpc_is_tchar(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
 /* A byte allowed in a field value or reason phrase: VCHAR, obs-text, SP,
@@ -155,7 +147,7 @@ httpc_field(struct httpc_parser *p, struct httpc_event *ev,
 		return httpc_error(p, reterr, DR_EPROTO, "header line without "
 		    "a name and colon");
 	for (i = 0; i < colon; i++)
-		if (!httpc_is_tchar((unsigned char)l.p[i]))
+		if (!httphdr_is_tchar((unsigned char)l.p[i]))
 			return httpc_error(p, reterr, DR_EPROTO, "bad header "
 			    "name");
 	for (b = colon + 1; b < l.len && (l.p[b] == ' ' || l.p[b] == '\t');

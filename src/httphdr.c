@@ -21,8 +21,7 @@ struct httphdr_cur {
 	size_t		 pos;
 };
 
-/* tchar of RFC 7230 3.2.6. */
-static bool
+bool
 httphdr_is_tchar(unsigned char c)
 {
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
