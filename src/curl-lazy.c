@@ -94,6 +94,15 @@ curl_lazy_loaded(void)
 	return lazylib_loaded(&lib);
 }
 
+/*
+ * The preload thread is joined before the process exits or forks: an
+ * exit while it runs curl_global_init tears OpenSSL down under it (a
+ * SIGSEGV seen in CI when the engine refused the first request at once).
+ */
+static pthread_mutex_t	 preload_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t	 preload_t;
+static bool		 preload_running;
+
 static void *
 preload_main(void *arg)
 {
@@ -104,33 +113,46 @@ preload_main(void *arg)
 void
 curl_lazy_preload(void)
 {
-	pthread_attr_t	a;
-	pthread_t	t;
 	sigset_t	all, old;
 
 	if (curl_lazy_loaded())
 		return;
-	/* The loader's work runs beside the caller's (engine calls, the
-	 * store); signals stay with the caller's threads. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&a);
-	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	/* Without a thread the first use loads it: nothing else to do. */
-	(void)pthread_create(&t, &a, preload_main, NULL);
-	pthread_attr_destroy(&a);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_mutex_lock(&preload_mu);
+	if (!preload_running) {
+		/* The loader's work runs beside the caller's (engine calls,
+		 * the store); signals stay with the caller's threads. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		/* Without a thread the first use loads it. */
+		preload_running = pthread_create(&preload_t, NULL,
+		    preload_main, NULL) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	pthread_mutex_unlock(&preload_mu);
+}
+
+static void
+preload_join(void)
+{
+	pthread_mutex_lock(&preload_mu);
+	if (preload_running) {
+		pthread_join(preload_t, NULL);
+		preload_running = false;
+	}
+	pthread_mutex_unlock(&preload_mu);
 }
 
 void
 curl_lazy_wait(void)
 {
+	preload_join();
 	need();
 }
 
 void
 curl_lazy_cleanup(void)
 {
+	preload_join();
 	if (curl_lazy_loaded())
 		fn.global_cleanup();
 }

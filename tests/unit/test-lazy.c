@@ -9,6 +9,8 @@
  *   libcurl (which loads libcrypto too, so it comes second): long, pointer
  *   and curl_off_t options, getinfo pointers, the multi interface, a real
  *   file:// transfer each.
+ *   A process that exits while libcurl is being loaded in the background
+ *   (curl_lazy_preload) exits cleanly, whenever in the load it exits.
  * (libmicrohttpd: test-http checks it is opened by the server's start.)
  */
 #include <curl/curl.h>
@@ -22,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -262,10 +266,45 @@ test_curl(void)
 	curl_lazy_cleanup();
 }
 
+/*
+ * A command that fails at once (the engine refuses the first request)
+ * returns while the preload thread is still in curl_global_init: exit's
+ * destructors must not run under it.  Children exit at points swept over
+ * the load (a few milliseconds); every one must exit with its own status.
+ */
+static void
+test_preload_exit(void)
+{
+	struct timespec	 ts;
+	pid_t		 pid;
+	int		 i, st, bad = 0;
+
+	for (i = 0; i < 80; i++) {
+		if ((pid = fork()) == 0) {
+			curl_lazy_preload();
+			ts.tv_sec = 0;
+			ts.tv_nsec = (long)i * 250000;
+			nanosleep(&ts, NULL);
+			curl_lazy_cleanup();
+			exit(3);
+		}
+		CHECK(pid > 0);
+		if (pid < 0 || waitpid(pid, &st, 0) != pid ||
+		    !WIFEXITED(st) || WEXITSTATUS(st) != 3) {
+			fprintf(stderr, "preload child %d: status %#x\n", i, st);
+			bad++;
+		}
+	}
+	CHECK_INTEQ(bad, 0);
+	/* The children's loads are theirs. */
+	CHECK(!mapped("/libcurl.so"));
+}
+
 int
 main(void)
 {
 	CHECK(!mapped("/libcurl.so"));
+	test_preload_exit();
 	test_crypto();
 	test_curl();
 	return check_summary("lazy");
