@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "statefile.h"
 #include "xmalloc.h"
 
 #define COMPOSE_CLI_VERB_WORDS	5
@@ -259,7 +260,7 @@ compose_cli_detect_cached(struct compose_cli *cli, const char *cache_path,
 {
 	static char	 seen_ident[COMPOSE_CLI_PATH_MAX + 128];
 	static char	 seen_version[COMPOSE_CLI_VERSION_MAX];
-	char		 ident[COMPOSE_CLI_PATH_MAX + 128], line[512], *tmp;
+	char		 ident[COMPOSE_CLI_PATH_MAX + 128], line[512], *rec;
 	const char	*v;
 	size_t		 n;
 	FILE		*f;
@@ -288,13 +289,9 @@ compose_cli_detect_cached(struct compose_cli *cli, const char *cache_path,
 	if ((err = compose_cli_detect(cli, 0, reterr)) != DR_OK)
 		return err;
 	if (cache_path != NULL) {
-		tmp = xasprintf("%s.%d.tmp", cache_path, (int)getpid());
-		if ((f = fopen(tmp, "we")) != NULL) {
-			fprintf(f, "%s\t%s\n", ident, cli->version);
-			if (fclose(f) != 0 || rename(tmp, cache_path) != 0)
-				unlink(tmp);
-		}
-		free(tmp);
+		rec = xasprintf("%s\t%s\n", ident, cli->version);
+		(void)statefile_write(cache_path, rec, strlen(rec));
+		free(rec);
 	}
 remember:
 	snprintf(seen_ident, sizeof(seen_ident), "%s", ident);

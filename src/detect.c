@@ -21,8 +21,10 @@
 #include "imageref.h"
 #include "jsonx.h"
 #include "manifest.h"
+#include "platcache.h"
 #include "policy.h"
 #include "registry-client.h"
+#include "store.h"
 #include "xmalloc.h"
 
 struct work;
@@ -36,6 +38,7 @@ struct cand_ref {
 struct work {
 	struct detect_item	*item;
 	const struct platform	*host;
+	struct platcache	*pc;		/* config digest -> platform */
 	struct imageref		*ref;
 	struct policy		*pol;
 	bool			 label_enable;	/* opt-in mode */
@@ -335,12 +338,28 @@ out:
 	manifest_done(&m);
 }
 
+/* A single-platform candidate's verdict, from its config's platform. */
+static void
+cand_set_platform(struct detect_candidate *cd, const struct platform *host,
+    const struct platform *p)
+{
+	struct buf	pb;
+
+	cd->arch = platform_match(host, p) ? DETECT_ARCH_MATCH :
+	    DETECT_ARCH_MISMATCH;
+	buf_init(&pb, 32);
+	platform_format(p, &pb);
+	cd->platforms = xstrdup(buf_str(&pb));
+	buf_done(&pb);
+}
+
 static void
 detect_cand(struct work *w, size_t i, const struct platform *host,
     struct registry *reg)
 {
 	struct detect_candidate	*cd = &w->item->cands[i];
 	struct manifest		 m;
+	struct platform		 p;
 	struct dr_error		 e;
 	struct buf		 pb;
 	const char		*msg;
@@ -375,7 +394,9 @@ detect_cand(struct work *w, size_t i, const struct platform *host,
 		cd->arch = manifest_find_platform(&m, host) != NULL ?
 		    DETECT_ARCH_MATCH : known ? DETECT_ARCH_MISMATCH :
 		    DETECT_ARCH_UNKNOWN;
-	} else
+	} else if (platcache_get(w->pc, m.config_digest, &p))
+		cand_set_platform(cd, host, &p);
+	else
 		w->cand_blob[i] = registry_submit(reg, w->ref->domain,
 		    w->ref->path, REGISTRY_GET_BLOB, m.config_digest);
 	manifest_done(&m);
@@ -387,7 +408,6 @@ detect_blob(struct work *w, size_t i, const struct platform *host)
 	struct detect_candidate	*cd = &w->item->cands[i];
 	struct platform		 p;
 	struct dr_error		 e;
-	struct buf		 pb;
 	const char		*msg;
 
 	if (registry_req_err(w->cand_blob[i], &msg) != DR_OK) {
@@ -400,12 +420,8 @@ detect_blob(struct work *w, size_t i, const struct platform *host)
 		    w->ref->domain, w->ref->path, cd->tag, e.msg);
 		return;
 	}
-	cd->arch = platform_match(host, &p) ? DETECT_ARCH_MATCH :
-	    DETECT_ARCH_MISMATCH;
-	buf_init(&pb, 32);
-	platform_format(&p, &pb);
-	cd->platforms = xstrdup(buf_str(&pb));
-	buf_done(&pb);
+	platcache_put(w->pc, registry_req_digest(w->cand_blob[i]), &p);
+	cand_set_platform(cd, host, &p);
 }
 
 /*
@@ -529,6 +545,19 @@ strv_free(char **v)
 	free(v);
 }
 
+/* The config platforms remembered in the state directory (platcache.h). */
+static struct platcache *
+detect_platcache_load(void)
+{
+	struct platcache	*pc;
+	char			*path;
+
+	path = xasprintf("%s/config-platforms", store_default_dir());
+	pc = platcache_load(path);
+	free(path);
+	return pc;
+}
+
 static void
 detect_progress(const struct detect_opts *o, const char *what)
 {
@@ -556,6 +585,7 @@ detect_run(struct docker *d, const struct detect_opts *o,
 	struct registry_stats	 st;
 	struct registry		*reg = NULL;
 	struct dockercfg	*creds = NULL;
+	struct platcache	*pc = NULL;
 	struct work		*w = NULL;
 	struct timespec		 t0;
 	char			**insecure = NULL, **mirrors = NULL;
@@ -581,6 +611,7 @@ detect_run(struct docker *d, const struct detect_opts *o,
 	set.insecure = (const char * const *)insecure;
 	set.mirrors = (const char * const *)mirrors;
 	reg = registry_new(&set);
+	pc = detect_platcache_load();
 
 	res->nitems = res->inv->ncontainers;
 	res->items = xcalloc(res->nitems + 1, sizeof(*res->items));
@@ -591,6 +622,7 @@ detect_run(struct docker *d, const struct detect_opts *o,
 		res->items[i].status = DETECT_UP_TO_DATE;
 		w[i].item = &res->items[i];
 		w[i].host = &res->host;
+		w[i].pc = pc;
 		w[i].label_enable = o->label_enable;
 		if (!detect_wanted(o, res->items[i].c)) {
 			item_set(&res->items[i], DETECT_SKIPPED, "not asked");
@@ -610,6 +642,7 @@ detect_run(struct docker *d, const struct detect_opts *o,
 	    nchecked);
 	detect_progress(o, msg);
 	registry_run(reg);
+	platcache_save(pc);
 
 	for (i = 0; i < res->nitems; i++) {
 		struct detect_item	*it = &res->items[i];
@@ -656,6 +689,7 @@ fail:
 	}
 	free(w);
 	registry_free(reg);
+	platcache_free(pc);
 	dockercfg_free(creds);
 	strv_free(insecure);
 	strv_free(mirrors);

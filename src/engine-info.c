@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "docker-client.h"
+#include "statefile.h"
 #include "xmalloc.h"
 
 #define ENGINE_INFO_MAX		(64 * 1024)	/* the cache file */
@@ -176,10 +177,8 @@ engine_info_save(const char *path, const char *ident, const json_t *info,
     const json_t *version)
 {
 	json_t	*j;
-	char	*tmp, *text;
-	FILE	*f;
+	char	*text;
 	size_t	 len;
-	mode_t	 old;
 
 	if (path == NULL || !json_is_object(info) || !json_is_object(version))
 		return;
@@ -193,17 +192,6 @@ engine_info_save(const char *path, const char *ident, const json_t *info,
 		free(text);
 		return;
 	}
-	tmp = xasprintf("%s.%d.tmp", path, (int)getpid());
-	old = umask(077);
-	f = fopen(tmp, "we");
-	umask(old);
-	if (f != NULL) {
-		if (fwrite(text, 1, len, f) != len) {
-			fclose(f);
-			unlink(tmp);
-		} else if (fclose(f) != 0 || rename(tmp, path) != 0)
-			unlink(tmp);
-	}
-	free(tmp);
+	(void)statefile_write(path, text, len);
 	free(text);
 }

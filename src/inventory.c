@@ -89,45 +89,6 @@ inv_place(struct inventory *inv, struct inv_container *c)
 		c->kind = INV_STANDALONE;
 }
 
-/*
- * When the tag a container was created from has moved to another image
- * (a newer pull), the list shows the image ID; the reference it was
- * configured with is in its inspect, read for all such containers at once.
- * Failures leave the ID in place.
- */
-static void
-inv_configured_images(struct inventory *inv, struct docker *d)
-{
-	struct docker_batch	*b;
-	size_t			*which, n = 0, i;
-	const char		*img;
-
-	b = xcalloc(inv->ncontainers + 1, sizeof(*b));
-	which = xcalloc(inv->ncontainers + 1, sizeof(*which));
-	for (i = 0; i < inv->ncontainers; i++) {
-		struct inv_container	*c = &inv->containers[i];
-
-		if (strncmp(c->image, "sha256:", 7) != 0 &&
-		    strcmp(c->image, c->image_id) != 0)
-			continue;
-		b[n].path = inv_own(inv, xasprintf("/containers/%s/json",
-		    c->id));
-		which[n++] = i;
-	}
-	if (n > 0)
-		docker_get_batch(d, b, n);
-	for (i = 0; i < n; i++) {
-		img = json_string_value(json_object_get(json_object_get(b[i].ret,
-		    "Config"), "Image"));
-		if (img != NULL && *img != '\0')
-			inv->containers[which[i]].image = inv_own(inv,
-			    xstrdup(img));
-		json_decref(b[i].ret);
-	}
-	free(b);
-	free(which);
-}
-
 /* True when the filter f (may be NULL) asks for c. */
 static bool
 inv_wanted(const struct inventory_filter *f, const struct inv_container *c)
@@ -140,45 +101,83 @@ inv_wanted(const struct inventory_filter *f, const struct inv_container *c)
 	return f->name == NULL || inventory_matches(c, f->name);
 }
 
+static int
+inv_pstrcmp(const void *a, const void *b)
+{
+	return strcmp(*(const char * const *)a, *(const char * const *)b);
+}
+
 /*
- * With a filter, the images of the wanted containers only, each by its
- * own inspect (all at once), into inv->json_images: the engine takes a
- * quarter of a second to list a thousand images.
+ * The second round, after the container list, all at once: the inspect of
+ * each image the wanted containers run (by ID, each once), and of each
+ * container whose tag has moved on to another image since it was created
+ * (the list then shows the image ID; the reference it was configured with
+ * is in its inspect; a failure there leaves the ID in place).  The images
+ * are inspected one by one rather than listed: the engine takes a quarter
+ * of a second to list a thousand images, and a host keeps many more images
+ * than its containers run.
  */
 static enum dr_err
-inv_some_images(struct inventory *inv, struct docker *d,
+inv_images(struct inventory *inv, struct docker *d,
     const struct inventory_filter *f, struct dr_error *reterr)
 {
 	struct docker_batch	*b;
 	const char		**ids;
-	size_t			 n = 0, i, k;
+	size_t			*which, n = 0, nids = 0, ncfg = 0, i, k;
 	enum dr_err		 err = DR_OK;
 
 	ids = xcalloc(inv->ncontainers + 1, sizeof(*ids));
+	which = xcalloc(inv->ncontainers + 1, sizeof(*which));
 	for (i = 0; i < inv->ncontainers; i++) {
 		const struct inv_container	*c = &inv->containers[i];
 
-		if (!inv_wanted(f, c) || c->image_id == NULL)
-			continue;
-		for (k = 0; k < n && strcmp(ids[k], c->image_id) != 0; k++)
-			;
-		if (k == n)
-			ids[n++] = c->image_id;
+		if (inv_wanted(f, c) && c->image_id[0] != '\0')
+			ids[nids++] = c->image_id;
 	}
-	b = xcalloc(n + 1, sizeof(*b));
-	for (k = 0; k < n; k++)
-		b[k].path = inv_own(inv, xasprintf("/images/%s/json", ids[k]));
+	qsort(ids, nids, sizeof(*ids), inv_pstrcmp);
+	for (i = 0, k = 0; i < nids; i++)
+		if (k == 0 || strcmp(ids[k - 1], ids[i]) != 0)
+			ids[k++] = ids[i];
+	nids = k;
+	b = xcalloc(inv->ncontainers + nids + 1, sizeof(*b));
+	for (i = 0; i < inv->ncontainers; i++) {
+		const struct inv_container	*c = &inv->containers[i];
+
+		if (strncmp(c->image, "sha256:", 7) != 0 &&
+		    strcmp(c->image, c->image_id) != 0)
+			continue;
+		b[n].path = inv_own(inv, xasprintf("/containers/%s/json",
+		    c->id));
+		which[ncfg++] = i;
+		n++;
+	}
+	for (k = 0; k < nids; k++)
+		b[n++].path = inv_own(inv, xasprintf("/images/%s/json",
+		    ids[k]));
 	if (n > 0)
 		docker_get_batch(d, b, n);
+	for (i = 0; i < ncfg; i++) {
+		const char	*img;
+
+		img = json_string_value(json_object_get(json_object_get(
+		    b[i].ret, "Config"), "Image"));
+		if (img != NULL && *img != '\0')
+			inv->containers[which[i]].image = inv_own(inv,
+			    xstrdup(img));
+		json_decref(b[i].ret);
+	}
 	inv->json_images = json_array();
-	for (k = 0; k < n; k++) {
-		if (b[k].err == DR_OK && json_is_object(b[k].ret))
-			json_array_append(inv->json_images, b[k].ret);
-		else if (b[k].err != DR_ENOTFOUND && err == DR_OK)
-			err = dr_fail(reterr, b[k].err, "%s", b[k].error.msg);
-		json_decref(b[k].ret);
+	for (i = ncfg; i < n; i++) {
+		/* An image removed since the list is no image: the
+		 * container's check says so. */
+		if (b[i].err == DR_OK && json_is_object(b[i].ret))
+			json_array_append(inv->json_images, b[i].ret);
+		else if (b[i].err != DR_ENOTFOUND && err == DR_OK)
+			err = dr_fail(reterr, b[i].err, "%s", b[i].error.msg);
+		json_decref(b[i].ret);
 	}
 	free(b);
+	free(which);
 	free(ids);
 	return err;
 }
@@ -201,11 +200,11 @@ inventory_load_filtered(struct docker *d, bool all,
 	enum dr_err		 err;
 	static json_t		*empty;
 
-	/* One concurrent round: the containers, the image list when
-	 * unfiltered, and /info and /version (the engine's platform and
-	 * registry settings) unless engine-info remembers them. */
-	struct docker_batch	 b[4] = { { .path = NULL } };
-	size_t			 ninfo = 0, nver = 0, nimg = 0;
+	/* One concurrent round: the containers, and /info and /version
+	 * (the engine's platform and registry settings) unless engine-info
+	 * remembers them; then the images (inv_images). */
+	struct docker_batch	 b[3] = { { .path = NULL } };
+	size_t			 ninfo = 0, nver = 0;
 	char			 ident[8192], *cache = NULL;
 	bool			 known;
 
@@ -223,10 +222,6 @@ inventory_load_filtered(struct docker *d, bool all,
 		nver = nb;
 		b[nb++].path = "/version";
 	}
-	if (f == NULL) {
-		nimg = nb;
-		b[nb++].path = "/images/json";
-	}
 	err = docker_get_batch(d, b, nb);
 	inv->json_containers = b[0].ret;
 	if (ninfo != 0) {
@@ -240,8 +235,6 @@ inventory_load_filtered(struct docker *d, bool all,
 		json_decref(b[nver].ret);
 		b[nver].ret = NULL;
 	}
-	if (nimg != 0)
-		inv->json_images = b[nimg].ret;
 	free(cache);
 	for (i = 0; i < nb; i++) {
 		if (b[i].err != DR_OK) {
@@ -277,16 +270,10 @@ inventory_load_filtered(struct docker *d, bool all,
 		inv_place(inv, c);
 		inv->ncontainers++;
 	}
-	inv_configured_images(inv, d);
+	if ((err = inv_images(inv, d, f, reterr)) != DR_OK)
+		goto fail;
 	qsort(inv->containers, inv->ncontainers, sizeof(*inv->containers),
 	    inv_cmp);
-	if (f != NULL && (err = inv_some_images(inv, d, f, reterr)) != DR_OK)
-		goto fail;
-	if (!json_is_array(inv->json_images)) {
-		err = dr_fail(reterr, DR_EPROTO, "engine: the image list is not "
-		    "an array");
-		goto fail;
-	}
 	inv->images = xcalloc(json_array_size(inv->json_images) + 1,
 	    sizeof(*inv->images));
 	json_array_foreach(inv->json_images, i, v) {

@@ -1,8 +1,8 @@
 /*
- * inventory: what runs on the engine, read in three concurrent calls
- * (/containers/json, /images/json, /info) whatever the number of
- * containers, plus one inspect for each container whose tag has moved on
- * (all at once): each container with
+ * inventory: what runs on the engine, read in two rounds of concurrent
+ * calls: /containers/json (with /info and /version unless engine-info
+ * remembers them), then one inspect for each distinct image the containers
+ * run and for each container whose tag has moved on: each container with
  * its configured image reference, its image ID, and its place in a Compose
  * project or Swarm stack from the labels; each image with its RepoDigests.
  */
@@ -64,9 +64,8 @@ struct inventory_filter {
 	const char	*name;		/* see inventory_matches */
 	const char	*stack;		/* Compose project or Swarm stack */
 };
-/* inventory_load, with the images of the containers f wants only (each
- * inspected, instead of the engine's whole image list); all containers
- * are still listed. */
+/* inventory_load, with the images of the containers f wants only; all
+ * containers are still listed. */
 enum dr_err	inventory_load_filtered(struct docker *, bool all,
 		    const struct inventory_filter *f, struct inventory **ret,
 		    struct dr_error *reterr);

@@ -88,6 +88,26 @@ is "OCI index candidate: each child's platform, in order" "$(plats m-c2)" \
 	"linux/arm64 linux/arm/v7"
 is "list candidate: the host's platform and arm64" "$(plats m-c3)" "$plat linux/arm64"
 
+# ---- config platforms are remembered by digest (state dir) -------------------------
+cpf=$DOCKREV_STATE_DIR/config-platforms
+c1cfg=$(reg_curl "$R" "$P/c1" GET "/v2/$P/c1/manifests/1.1" -f \
+	-H "Accept: application/vnd.docker.distribution.manifest.v2+json" \
+	-H "Accept: application/vnd.oci.image.manifest.v1+json" | jq -r .config.digest)
+is "the config's platform is remembered" "$(grep -c "^$c1cfg linux/arm64\$" "$cpf")" 1
+is "... in a file of mode 0600" "$(stat -c %a "$cpf")" 600
+blobs() { reg_requests plain "/v2/$P/c1/blobs/"; }
+before=$(blobs)
+check
+is "a second check reads no config blob" "$(($(blobs) - before))" 0
+is "... same verdict" "$(cands m-c1)" "1.1:false"
+is "... same platforms" "$(plats m-c1)" "linux/arm64"
+printf 'garbage\n%s linux\n' "$c1cfg" >"$cpf"
+before=$(blobs)
+check
+is "a malformed cache: the blob is read again" "$(($(blobs) - before))" 1
+is "... same verdict" "$(cands m-c1)" "1.1:false"
+is "... and remembered again" "$(grep -c "^$c1cfg linux/arm64\$" "$cpf")" 1
+
 # ---- a candidate index with attestations and a normalised platform ----------------
 img_build "$R/$P/c4:1.0" --marker c40 >/dev/null
 z0=$(img_build "$R/$P/c4:z-host" --marker c41)

@@ -58,6 +58,9 @@ T_FINISHED=0
 T_TOKEN_TTL=200			# seconds a cached reg_token is reused
 export DOCKER_CONFIG=$T_TMP/docker-config
 export DOCKER_BUILDKIT=0
+# Each script's own state (database, caches): nothing leaks between tests
+# or from the machine's /var/lib/dockrev.
+export DOCKREV_STATE_DIR=$T_TMP/state
 mkdir -p "$DOCKER_CONFIG" "$T_TMP/tokens"
 
 # ---- results -------------------------------------------------------------------
