@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "engine-info.h"
+#include "imageref.h"
+#include "linecache.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -22,10 +24,38 @@ inv_str(const json_t *o, const char *key)
 static const char *
 inv_own(struct inventory *inv, char *s)
 {
-	inv->owned = xreallocarray(inv->owned, inv->nowned + 1,
-	    sizeof(*inv->owned));
+	if (inv->nowned == inv->owned_cap) {
+		inv->owned_cap = inv->owned_cap ? inv->owned_cap * 2 : 64;
+		inv->owned = xreallocarray(inv->owned, inv->owned_cap,
+		    sizeof(*inv->owned));
+	}
 	inv->owned[inv->nowned++] = s;
 	return s;
+}
+
+/*
+ * Keeps what the containers use (their strings and label objects) and
+ * lets the rest of the engine's list go: it is most of the memory a check
+ * would otherwise hold while it waits on registries.
+ */
+static void
+inv_compact(struct inventory *inv)
+{
+	size_t	i;
+
+	inv->json_labels = json_array();
+	for (i = 0; i < inv->ncontainers; i++) {
+		struct inv_container	*c = &inv->containers[i];
+
+		c->id = inv_own(inv, xstrdup(c->id));
+		c->name = inv_own(inv, xstrdup(c->name));
+		c->image = inv_own(inv, xstrdup(c->image));
+		c->image_id = inv_own(inv, xstrdup(c->image_id));
+		c->state = inv_own(inv, xstrdup(c->state));
+		json_array_append(inv->json_labels, (json_t *)c->labels);
+	}
+	json_decref(inv->json_containers);
+	inv->json_containers = NULL;
 }
 
 const char *
@@ -108,6 +138,32 @@ inv_pstrcmp(const void *a, const void *b)
 }
 
 /*
+ * The image reference a container was created with (its Config.Image) never
+ * changes for its ID: remembered in the state directory (a linecache of
+ * the containers that exist), so a tag that moved costs one inspect per
+ * container once, not at every check.
+ */
+#define INV_CFG_CACHE_MAX	65536
+
+static bool
+inv_cfg_valid(struct span id, struct span ref)
+{
+	struct imageref	*r = NULL;
+	size_t		 i;
+	bool		 ok;
+
+	if (id.len != 64)
+		return false;
+	for (i = 0; i < id.len; i++)
+		if (!((id.p[i] >= '0' && id.p[i] <= '9') ||
+		    (id.p[i] >= 'a' && id.p[i] <= 'f')))
+			return false;
+	ok = imageref_parse(ref, &r, NULL) == DR_OK;
+	imageref_free(r);
+	return ok;
+}
+
+/*
  * The second round, after the container list, all at once: the inspect of
  * each image the wanted containers run (by ID, each once), and of each
  * container whose tag has moved on to another image since it was created
@@ -122,9 +178,11 @@ inv_images(struct inventory *inv, struct docker *d,
     const struct inventory_filter *f, struct dr_error *reterr)
 {
 	struct docker_batch	*b;
-	const char		**ids;
+	struct linecache	*cfg;
+	const char		**ids, *img;
 	size_t			*which, n = 0, nids = 0, ncfg = 0, i, k;
 	enum dr_err		 err = DR_OK;
+	char			*path;
 
 	ids = xcalloc(inv->ncontainers + 1, sizeof(*ids));
 	which = xcalloc(inv->ncontainers + 1, sizeof(*which));
@@ -139,13 +197,20 @@ inv_images(struct inventory *inv, struct docker *d,
 		if (k == 0 || strcmp(ids[k - 1], ids[i]) != 0)
 			ids[k++] = ids[i];
 	nids = k;
+	path = xasprintf("%s/container-images", store_default_dir());
+	cfg = linecache_load(path, INV_CFG_CACHE_MAX, inv_cfg_valid);
+	free(path);
 	b = xcalloc(inv->ncontainers + nids + 1, sizeof(*b));
 	for (i = 0; i < inv->ncontainers; i++) {
-		const struct inv_container	*c = &inv->containers[i];
+		struct inv_container	*c = &inv->containers[i];
 
 		if (strncmp(c->image, "sha256:", 7) != 0 &&
 		    strcmp(c->image, c->image_id) != 0)
 			continue;
+		if ((img = linecache_get(cfg, c->id)) != NULL) {
+			c->image = inv_own(inv, xstrdup(img));
+			continue;
+		}
 		b[n].path = inv_own(inv, xasprintf("/containers/%s/json",
 		    c->id));
 		which[ncfg++] = i;
@@ -157,15 +222,22 @@ inv_images(struct inventory *inv, struct docker *d,
 	if (n > 0)
 		docker_get_batch(d, b, n);
 	for (i = 0; i < ncfg; i++) {
-		const char	*img;
+		struct inv_container	*c = &inv->containers[which[i]];
 
 		img = json_string_value(json_object_get(json_object_get(
 		    b[i].ret, "Config"), "Image"));
-		if (img != NULL && *img != '\0')
-			inv->containers[which[i]].image = inv_own(inv,
-			    xstrdup(img));
+		if (img != NULL && *img != '\0') {
+			c->image = inv_own(inv, xstrdup(img));
+			linecache_put(cfg, c->id, img);
+		}
 		json_decref(b[i].ret);
 	}
+	/* Only the containers that still exist are remembered. */
+	for (i = 0; i < inv->ncontainers; i++)
+		(void)linecache_get(cfg, inv->containers[i].id);
+	linecache_drop_unused(cfg);
+	linecache_save(cfg);
+	linecache_free(cfg);
 	inv->json_images = json_array();
 	for (i = ncfg; i < n; i++) {
 		/* An image removed since the list is no image: the
@@ -270,6 +342,7 @@ inventory_load_filtered(struct docker *d, bool all,
 		inv_place(inv, c);
 		inv->ncontainers++;
 	}
+	inv_compact(inv);
 	if ((err = inv_images(inv, d, f, reterr)) != DR_OK)
 		goto fail;
 	qsort(inv->containers, inv->ncontainers, sizeof(*inv->containers),
@@ -303,6 +376,7 @@ inventory_free(struct inventory *inv)
 	free(inv->containers);
 	free(inv->images);
 	json_decref(inv->json_containers);
+	json_decref(inv->json_labels);
 	json_decref(inv->json_images);
 	json_decref(inv->json_info);
 	free(inv);

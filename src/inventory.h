@@ -44,11 +44,12 @@ struct inventory {
 	size_t			 ncontainers;
 	struct inv_image	*images;
 	size_t			 nimages;
-	json_t			*json_containers;	/* owns the strings */
+	json_t			*json_containers;	/* NULL once loaded */
+	json_t			*json_labels;		/* owns the labels */
 	json_t			*json_images;
 	json_t			*json_info;		/* engine /info */
-	char			**owned;		/* derived strings */
-	size_t			 nowned;
+	char			**owned;		/* the strings */
+	size_t			 nowned, owned_cap;
 };
 
 /*

@@ -10,7 +10,7 @@
  * a failed save cost requests, never a verdict.  It holds at most
  * PLATCACHE_MAX entries; the oldest are dropped first.
  *
- * File: one entry per line, "DIGEST OS/ARCH[/VARIANT]\n", oldest first.
+ * File: a linecache, one "DIGEST OS/ARCH[/VARIANT]\n" line per entry.
  */
 #ifndef PLATCACHE_H
 #define PLATCACHE_H
@@ -22,7 +22,6 @@
 #include "span.h"
 
 #define PLATCACHE_MAX		4096
-#define PLATCACHE_FILE_MAX	(PLATCACHE_MAX * 256)
 
 struct platcache;
 
@@ -33,7 +32,8 @@ struct platcache	*platcache_load(const char *path);
 struct platcache	*platcache_parse(struct span text);
 /* The file's text for the newest PLATCACHE_MAX entries (free() it). */
 char	*platcache_text(const struct platcache *);
-/* The platform remembered for digest into ret; false when none. */
+/* The platform remembered for digest into ret (normalised); false when
+ * none. */
 bool	platcache_get(const struct platcache *, const char *digest,
 	    struct platform *ret);
 /* Remembers digest's platform (a digest that is not valid is ignored). */

@@ -3,12 +3,35 @@
  */
 #include "statefile.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "xmalloc.h"
+
+/* mkdir -p of path's directory, mode 0700 for what it creates. */
+static void
+statefile_mkdirs(const char *path)
+{
+	char	*d = xstrdup(path), *q;
+
+	if ((q = strrchr(d, '/')) != NULL && q != d) {
+		*q = '\0';
+		for (q = d + 1; *q != '\0'; q++) {
+			if (*q != '/')
+				continue;
+			*q = '\0';
+			(void)mkdir(d, 0700);
+			*q = '/';
+		}
+		(void)mkdir(d, 0700);
+	}
+	free(d);
+}
 
 bool
 statefile_write(const char *path, const void *data, size_t len)
@@ -21,7 +44,13 @@ statefile_write(const char *path, const void *data, size_t len)
 
 	tmp = xasprintf("%s.XXXXXX", path);
 	/* mkstemp: O_EXCL, mode 0600 whatever the umask. */
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT) {
+		statefile_mkdirs(path);
+		snprintf(tmp, strlen(tmp) + 1, "%s.XXXXXX", path);
+		fd = mkostemp(tmp, O_CLOEXEC);
+	}
+	if (fd == -1) {
 		free(tmp);
 		return false;
 	}

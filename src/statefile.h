@@ -11,7 +11,8 @@
 /*
  * Replaces path with the len bytes of data, mode 0600: a temporary file
  * in the same directory, renamed over path, so a reader sees the old file
- * or the new one, never a part.  False (and nothing changed) on failure.
+ * or the new one, never a part.  Missing directories are created (mode
+ * 0700).  False (and nothing changed) on failure.
  * No fsync: after a crash the file may be the old one or missing, which a
  * cache survives.
  */

@@ -80,6 +80,20 @@ is "floating tag: remote digest equals current" \
 is "moved tag: update_available" "$(item c-moved .status)" update_available
 is "moved tag: remote digest is the new push" "$(item c-moved .remote_digest)" "$moved_new"
 like "moved tag: current digest is what runs" "$(item c-moved .current_digest)" '^sha256:[0-9a-f]{64}$'
+is "moved tag: the image as configured" "$(item c-moved .image)" "$R/moved:latest"
+# The reference a container was created with is remembered by its ID (state
+# dir), for the containers that exist only; bad lines are dropped.
+cif=$DOCKREV_STATE_DIR/container-images
+mid=$(docker inspect -f '{{.Id}}' c-moved)
+is "moved tag: the configured reference is remembered by container ID" \
+	"$(grep -c "^$mid $R/moved:latest\$" "$cif")" 1
+is "... in a file of mode 0600" "$(stat -c %a "$cif")" 600
+printf 'garbage\n%s NOT/A/REF\n%064d %s\n' "$mid" 0 "$R/gone:1" >>"$cif"
+check
+is "remembered: the same reference" "$(item c-moved .image)" "$R/moved:latest"
+is "remembered: the same verdict" "$(item c-moved .status)" update_available
+is "a container that is gone, and bad lines, are dropped" \
+	"$(grep -c "^0\{64\} \|garbage\|NOT" "$cif") $(grep -c "^$mid " "$cif")" "0 1"
 is "latest beside version tags: no candidates" "$(item c-app-latest '.candidates | length')" 0
 
 # ---- version tags -----------------------------------------------------------------

@@ -132,7 +132,7 @@ test_malformed(void)
 	CHECK(!platcache_get(pc, u, &p));
 	out = platcache_text(pc);
 	buf_init(&b, 1024);
-	buf_printf(&b, "%s linux/arm64\n", a);
+	buf_printf(&b, "%s linux/aarch64\n", a);	/* kept as written */
 	CHECK_STREQ(out, buf_str(&b));
 	buf_done(&b);
 	free(out);
