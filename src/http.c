@@ -450,18 +450,6 @@ http_req_json(const struct http_req *req, struct http_resp **ret_resp)
 
 /* ---- routing ------------------------------------------------------------ */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..n) into a new string; NULL for a bad escape or a
  * NUL.  plus: '+' means a space (query strings). */
 static char *
@@ -475,8 +463,8 @@ pct_decode(const char *s, size_t n, bool plus)
 		if (s[i] == '%') {
 			if (i + 2 >= n)
 				goto bad;
-			if ((h = hexval(s[i + 1])) < 0 ||
-			    (l = hexval(s[i + 2])) < 0 || (h == 0 && l == 0))
+			if ((h = span_hexval(s[i + 1])) < 0 ||
+			    (l = span_hexval(s[i + 2])) < 0 || (h == 0 && l == 0))
 				goto bad;
 			*o++ = (char)(h * 16 + l);
 			i += 2;

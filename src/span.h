@@ -29,6 +29,19 @@ span_str(const char *s)
 	return (struct span){ s, s ? strlen(s) : 0 };
 }
 
+/* The value of a hexadecimal digit of either case, or -1. */
+static inline int
+span_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static inline bool
 span_eq(struct span a, struct span b)
 {

@@ -333,18 +333,6 @@ webhook_replay_add(struct webhook_replay *c, const char *key, size_t klen,
 
 /* ---- verification ---- */
 
-static int
-webhook_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly WEBHOOK_HEX_LEN hex digits of either case. */
 static bool
 webhook_hex_decode(struct span s, unsigned char out[WEBHOOK_MAC_LEN])
@@ -355,8 +343,8 @@ webhook_hex_decode(struct span s, unsigned char out[WEBHOOK_MAC_LEN])
 	if (s.len != WEBHOOK_HEX_LEN)
 		return false;
 	for (i = 0; i < WEBHOOK_MAC_LEN; i++) {
-		if ((hi = webhook_hexval(s.p[2 * i])) < 0 ||
-		    (lo = webhook_hexval(s.p[2 * i + 1])) < 0)
+		if ((hi = span_hexval(s.p[2 * i])) < 0 ||
+		    (lo = span_hexval(s.p[2 * i + 1])) < 0)
 			return false;
 		out[i] = (unsigned char)(hi << 4 | lo);
 	}
