@@ -112,6 +112,9 @@ enum dr_err	trigger_watchtower(struct serve *, const struct trigger_who *,
 /* The repository of an image reference, without tag or digest (a new
  * string): what Watchtower's ?image= names are matched against. */
 char		*trigger_image_repo(const char *ref);
+/* True when s may be passed on as a stack, service or container name
+ * (letters, digits, "_-./", not starting with '-', at most 255 bytes). */
+bool		 trigger_name_ok(const char *s);
 
 /*
  * Settings: the effective {"concurrency","schedules"} document (a new
