@@ -70,9 +70,8 @@ imageref_has_upper(struct span s)
 	return false;
 }
 
-/* The anchored identifier [a-f0-9]{64} that a name may not be. */
-static bool
-imageref_is_identifier(struct span s)
+bool
+imageref_is_id(struct span s)
 {
 	size_t	i;
 
@@ -337,7 +336,7 @@ imageref_parse(struct span s, struct imageref **ret, struct dr_error *reterr)
 	if (s.len > IMAGEREF_MAX)
 		return dr_fail(reterr, DR_EINVAL,
 		    "image reference longer than %d bytes", IMAGEREF_MAX);
-	if (imageref_is_identifier(s))
+	if (imageref_is_id(s))
 		return dr_fail(reterr, DR_EINVAL, "image reference cannot be "
 		    "a 64-character hexadecimal identifier");
 
@@ -463,7 +462,7 @@ imageref_format_familiar(const struct imageref *ref, struct buf *b)
 	if (span_starts(path, IMAGEREF_OFFICIAL)) {
 		rest = span_sub(path, strlen(IMAGEREF_OFFICIAL), path.len);
 		if (span_find(rest, '/') == rest.len &&
-		    !imageref_is_identifier(rest))
+		    !imageref_is_id(rest))
 			path = rest;
 	}
 	buf_addspan(b, path);

@@ -63,5 +63,8 @@ bool		 imageref_valid_tag(struct span s);
 /* True when s is "algo:hex" with a known algorithm and the right length
  * of lowercase hex (sha256: 64, sha384: 96, sha512: 128). */
 bool		 imageref_valid_digest(struct span s);
+/* True when s is an identifier, [a-f0-9]{64}: what a reference's name may
+ * not be, and how the engine names containers and images. */
+bool		 imageref_is_id(struct span s);
 
 #endif

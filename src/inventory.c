@@ -33,31 +33,6 @@ inv_own(struct inventory *inv, char *s)
 	return s;
 }
 
-/*
- * Keeps what the containers use (their strings and label objects) and
- * lets the rest of the engine's list go: it is most of the memory a check
- * would otherwise hold while it waits on registries.
- */
-static void
-inv_compact(struct inventory *inv)
-{
-	size_t	i;
-
-	inv->json_labels = json_array();
-	for (i = 0; i < inv->ncontainers; i++) {
-		struct inv_container	*c = &inv->containers[i];
-
-		c->id = inv_own(inv, xstrdup(c->id));
-		c->name = inv_own(inv, xstrdup(c->name));
-		c->image = inv_own(inv, xstrdup(c->image));
-		c->image_id = inv_own(inv, xstrdup(c->image_id));
-		c->state = inv_own(inv, xstrdup(c->state));
-		json_array_append(inv->json_labels, (json_t *)c->labels);
-	}
-	json_decref(inv->json_containers);
-	inv->json_containers = NULL;
-}
-
 const char *
 inventory_label(const struct inv_container *c, const char *key)
 {
@@ -149,15 +124,10 @@ static bool
 inv_cfg_valid(struct span id, struct span ref)
 {
 	struct imageref	*r = NULL;
-	size_t		 i;
 	bool		 ok;
 
-	if (id.len != 64)
+	if (!imageref_is_id(id))
 		return false;
-	for (i = 0; i < id.len; i++)
-		if (!((id.p[i] >= '0' && id.p[i] <= '9') ||
-		    (id.p[i] >= 'a' && id.p[i] <= 'f')))
-			return false;
 	ok = imageref_parse(ref, &r, NULL) == DR_OK;
 	imageref_free(r);
 	return ok;
@@ -267,7 +237,7 @@ inventory_load_filtered(struct docker *d, bool all,
     struct dr_error *reterr)
 {
 	struct inventory	*inv;
-	json_t			*v, *names;
+	json_t			*list = NULL, *v, *names;
 	size_t			 i, nb;
 	enum dr_err		 err;
 	static json_t		*empty;
@@ -295,7 +265,7 @@ inventory_load_filtered(struct docker *d, bool all,
 		b[nb++].path = "/version";
 	}
 	err = docker_get_batch(d, b, nb);
-	inv->json_containers = b[0].ret;
+	list = b[0].ret;
 	if (ninfo != 0) {
 		inv->json_info = b[ninfo].ret;
 		if (b[nver].err == DR_OK) {
@@ -314,35 +284,45 @@ inventory_load_filtered(struct docker *d, bool all,
 			goto fail;
 		}
 	}
-	if (!json_is_array(inv->json_containers)) {
+	if (!json_is_array(list)) {
 		err = dr_fail(reterr, DR_EPROTO, "engine: the container list is "
 		    "not an array");
 		goto fail;
 	}
 	if (empty == NULL)
 		empty = json_object();
-	inv->containers = xcalloc(json_array_size(inv->json_containers) + 1,
+	/*
+	 * Each container keeps copies of its strings and a reference to its
+	 * labels; the rest of the engine's list goes at once: it is most of
+	 * the memory a check would otherwise hold while it waits on
+	 * registries.
+	 */
+	inv->json_labels = json_array();
+	inv->containers = xcalloc(json_array_size(list) + 1,
 	    sizeof(*inv->containers));
-	json_array_foreach(inv->json_containers, i, v) {
+	json_array_foreach(list, i, v) {
 		struct inv_container	*c = &inv->containers[inv->ncontainers];
 		const char		*name;
 
-		c->id = inv_str(v, "Id");
+		c->id = inv_own(inv, xstrdup(inv_str(v, "Id")));
 		names = json_object_get(v, "Names");
 		name = json_string_value(json_array_get(names, 0));
 		if (name == NULL)
 			name = c->id;
-		c->name = name[0] == '/' ? name + 1 : name;
-		c->image = inv_str(v, "Image");
-		c->image_id = inv_str(v, "ImageID");
-		c->state = inv_str(v, "State");
+		c->name = inv_own(inv, xstrdup(name[0] == '/' ? name + 1 :
+		    name));
+		c->image = inv_own(inv, xstrdup(inv_str(v, "Image")));
+		c->image_id = inv_own(inv, xstrdup(inv_str(v, "ImageID")));
+		c->state = inv_own(inv, xstrdup(inv_str(v, "State")));
 		c->labels = json_object_get(v, "Labels");
 		if (!json_is_object(c->labels))
 			c->labels = empty;
+		json_array_append(inv->json_labels, (json_t *)c->labels);
 		inv_place(inv, c);
 		inv->ncontainers++;
 	}
-	inv_compact(inv);
+	json_decref(list);
+	list = NULL;
 	if ((err = inv_images(inv, d, f, reterr)) != DR_OK)
 		goto fail;
 	qsort(inv->containers, inv->ncontainers, sizeof(*inv->containers),
@@ -359,6 +339,7 @@ inventory_load_filtered(struct docker *d, bool all,
 	*ret = inv;
 	return DR_OK;
 fail:
+	json_decref(list);
 	inventory_free(inv);
 	return err;
 }
@@ -375,7 +356,6 @@ inventory_free(struct inventory *inv)
 	free(inv->owned);
 	free(inv->containers);
 	free(inv->images);
-	json_decref(inv->json_containers);
 	json_decref(inv->json_labels);
 	json_decref(inv->json_images);
 	json_decref(inv->json_info);

@@ -44,7 +44,6 @@ struct inventory {
 	size_t			 ncontainers;
 	struct inv_image	*images;
 	size_t			 nimages;
-	json_t			*json_containers;	/* NULL once loaded */
 	json_t			*json_labels;		/* owns the labels */
 	json_t			*json_images;
 	json_t			*json_info;		/* engine /info */
