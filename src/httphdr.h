@@ -28,6 +28,9 @@ struct httphdr_challenge {
 	char			*error;		/* e.g. "insufficient_scope" */
 };
 
+/* A tchar (RFC 9110 5.6.2): a byte of a token such as a header name. */
+bool		httphdr_is_tchar(unsigned char c);
+
 /*
  * Parses one WWW-Authenticate value.  Accepts quoted and token values,
  * backslash escapes in quoted strings, any case of the scheme and param
@@ -41,9 +44,6 @@ struct httphdr_challenge {
  * HTTPHDR_VALUE_MAX.  On success the caller owns ret's strings
  * (httphdr_challenge_done); on failure ret holds none.
  */
-/* A tchar (RFC 9110 5.6.2): a byte of a token such as a header name. */
-bool		httphdr_is_tchar(unsigned char c);
-
 enum dr_err	httphdr_challenge_parse(struct span value,
 		    struct httphdr_challenge *ret, struct dr_error *reterr);
 void		httphdr_challenge_done(struct httphdr_challenge *);
