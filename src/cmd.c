@@ -9,24 +9,28 @@
 static const struct cmd_entry cmd_table[] = {
 	{ "check", cmd_check, "check [--all] [--json] [--label-enable] "
 	    "[--docker-config PATH]",
-	    "find available updates for every container (read-only)" },
+	    "find available updates for every container (read-only)", false },
 	{ "update", cmd_update, "update (--service NAME | --stack STACK | "
 	    "--all) [--to TAG] [--dry-run] [--yes] [--json] [--deadline S] "
 	    "[--settle S] [--parallel N] [--label-enable]",
-	    "update services under a health gate, rolling back on failure" },
+	    "update services under a health gate, rolling back on failure",
+	    false },
 	{ "rollback", cmd_rollback, "rollback --service NAME [--to DIGEST|TAG] "
 	    "[--dry-run] [--yes] [--json] [--deadline S] [--settle S]",
-	    "put back the image a service ran before (or the one named)" },
+	    "put back the image a service ran before (or the one named)",
+	    false },
 	{ "stack", cmd_stack, "stack add NAME -f FILE [-f FILE ...] "
 	    "[--env-file FILE] [--project-name NAME] | stack ls [--json] | "
-	    "stack rm NAME", "register the files of a Compose stack" },
-	{ "jobs", cmd_jobs, "jobs [--json]", "list recent jobs" },
-	{ "job", cmd_job, "job ID [--json]", "one job: targets, steps, log" },
+	    "stack rm NAME", "register the files of a Compose stack", false },
+	{ "jobs", cmd_jobs, "jobs [--json]", "list recent jobs", false },
+	{ "job", cmd_job, "job ID [--json]", "one job: targets, steps, log",
+	    false },
 	{ "serve", cmd_serve, "serve [--listen ADDR:PORT] [--config FILE]",
-	    "run the daemon: HTTP API, web UI, schedules, webhooks" },
+	    "run the daemon: HTTP API, web UI, schedules, webhooks", true },
 	{ "healthcheck", cmd_healthcheck, "healthcheck [--url URL] "
 	    "[--config FILE]",
-	    "exit 0 when the daemon answers /healthz (container HEALTHCHECK)" },
+	    "exit 0 when the daemon answers /healthz (container HEALTHCHECK)",
+	    false },
 };
 
 const struct cmd_entry *

@@ -16,6 +16,11 @@ struct cmd_entry {
 	int		(*run)(int argc, char **argv);
 	const char	*usage;
 	const char	*summary;
+	/* Serves many threads for its whole life: keeps glibc's malloc arena
+	 * per thread.  Other commands run a few short-lived threads (engine
+	 * batches, the libcurl preload) on one arena: an arena per thread
+	 * costs more resident memory than it saves time (bench/check). */
+	bool		 threaded;
 };
 
 /* The command called name, or NULL. */

@@ -32,14 +32,8 @@ main(int argc, char **argv)
 		cmd_usage(1);
 		return 2;
 	}
-	/*
-	 * One malloc arena for a command's few short-lived threads (engine
-	 * batches, the libcurl preload): an arena per thread costs more
-	 * resident memory than it saves time (bench/check).  The daemon's
-	 * request threads keep glibc's default.
-	 */
-	if (strcmp(argv[1], "serve") != 0)
-		(void)mallopt(M_ARENA_MAX, 1);
+	if (!c->threaded)
+		(void)mallopt(M_ARENA_MAX, 1);	/* cmd.h */
 	/* libcurl is loaded (and initialised) by its first use: curl-lazy. */
 	rc = c->run(argc - 1, argv + 1);
 	curl_lazy_cleanup();
