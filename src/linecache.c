@@ -4,7 +4,6 @@
  */
 #include "linecache.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,23 +120,11 @@ struct linecache *
 linecache_load(const char *path, size_t max, linecache_valid_fn *valid)
 {
 	struct linecache	*lc;
-	size_t			 cap = max * LINECACHE_LINE_MAX, len = 0;
+	size_t			 len = 0;
 	char			*text = NULL;
-	FILE			*f;
 
-	if (path != NULL && (f = fopen(path, "re")) != NULL) {
-		struct buf	b;
-		char		chunk[16384];
-		size_t		n;
-
-		buf_init(&b, cap);
-		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 &&
-		    buf_add(&b, chunk, n))
-			;
-		fclose(f);
-		len = b.len;
-		text = buf_steal(&b);
-	}
+	if (path != NULL)
+		text = statefile_read(path, max * LINECACHE_LINE_MAX, &len);
 	lc = linecache_parse((struct span){ text ? text : "", len }, max,
 	    valid);
 	free(text);

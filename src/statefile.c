@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "xmalloc.h"
 
 /* mkdir -p of path's directory, mode 0700 for what it creates. */
@@ -66,4 +67,24 @@ statefile_write(const char *path, const void *data, size_t len)
 		unlink(tmp);
 	free(tmp);
 	return ok;
+}
+
+char *
+statefile_read(const char *path, size_t max, size_t *ret_len)
+{
+	struct buf	 b;
+	char		 chunk[16384];
+	size_t		 n;
+	FILE		*f;
+
+	*ret_len = 0;
+	if ((f = fopen(path, "re")) == NULL)
+		return NULL;
+	buf_init(&b, max);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 &&
+	    buf_add(&b, chunk, n))
+		;
+	fclose(f);
+	*ret_len = b.len;
+	return buf_steal(&b);
 }

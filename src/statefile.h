@@ -18,4 +18,11 @@
  */
 bool	statefile_write(const char *path, const void *data, size_t len);
 
+/*
+ * The bytes of path, at most max of them (a longer file is cut there),
+ * NUL-terminated, their number in *ret_len; NULL (and *ret_len 0) when it
+ * cannot be opened.  free() it.
+ */
+char	*statefile_read(const char *path, size_t max, size_t *ret_len);
+
 #endif
